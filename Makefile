@@ -1,0 +1,37 @@
+# make install | train | test | test-fast | bench | lint
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# torch and torchvision are installed as a matching pair first (both lie in the
+# local wheel cache of our machines; elsewhere pip fetches them).
+TORCH_PAIR ?= torch==2.14.1 torchvision==0.29.1
+export WANDB_SILENT := true
+
+.PHONY: install train test test-fast bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q $(TORCH_PAIR)
+	$(PYTHON) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+train: install
+	$(PYTHON) train.py
+
+test: install
+	$(PYTHON) -m pytest -q
+
+test-fast: install
+	$(PYTHON) -m pytest -q -m "not slow and not subprocess"
+
+bench: install
+	$(PYTHON) benchmarks/gmm_loader.py
+	$(PYTHON) benchmarks/mi_bar.py
+
+lint: install
+	$(VENV)/bin/ruff check infocam_lit tests benchmarks train.py evaluate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

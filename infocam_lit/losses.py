@@ -1,0 +1,64 @@
+"""Classification losses: softmax, PC-softmax and the logit-adjusted loss.
+
+Notation as the paper: logits n(x) in R^M, label prior pi (train split).
+
+- softmax cross-entropy (Eq. 7):   l = -n_y + log sum_y' exp(n_y')
+- PC-softmax (Eq. 10):             l = -n_y + log sum_y' pi_y' exp(n_y')
+                                     = CE(n + log pi, y) + log pi_y
+  so its gradient equals the logit-adjusted loss at tau = 1 (Menon et al. 2021).
+- logit-adjusted with temperature tau: l = CE(n + tau log pi, y).
+
+Everything goes through logsumexp / cross_entropy, which subtract the maximum
+logit first, so the losses stay finite for logits of any size.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LossName(str, Enum):
+    softmax = "softmax"
+    pc_softmax = "pc_softmax"
+    logit_adjusted = "logit_adjusted"
+
+
+def softmax_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits, target)
+
+
+def pc_softmax_cross_entropy(logits: torch.Tensor, target: torch.Tensor, log_prior: torch.Tensor) -> torch.Tensor:
+    """Mean of -log sigma_p(n)_y, the PC-softmax of the paper's Eq. 10."""
+    true_logit = logits.gather(1, target[:, None]).squeeze(1)
+    return (torch.logsumexp(logits + log_prior, dim=1) - true_logit).mean()
+
+
+def logit_adjusted_cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor, log_prior: torch.Tensor, tau: float
+) -> torch.Tensor:
+    return F.cross_entropy(logits + tau * log_prior, target)
+
+
+class ClassificationLoss(nn.Module):
+    """One of the losses above, chosen by name, holding log pi as a buffer."""
+
+    def __init__(self, name: str, class_prior: list[float], tau: float = 1.0):
+        super().__init__()
+        self.name = LossName(name).value
+        self.tau = float(tau)
+        prior = torch.tensor(class_prior, dtype=torch.float32)
+        if (prior <= 0).any():
+            raise ValueError(f"every class needs a positive prior for {self.name}; got {class_prior}")
+        self.register_buffer("log_prior", prior.log(), persistent=False)
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        logits = logits.float()
+        if self.name == LossName.softmax:
+            return softmax_cross_entropy(logits, target)
+        if self.name == LossName.pc_softmax:
+            return pc_softmax_cross_entropy(logits, target, self.log_prior)
+        return logit_adjusted_cross_entropy(logits, target, self.log_prior, self.tau)

@@ -1,0 +1,100 @@
+"""Metrics as sums and counts (torchmetrics), so they reduce exactly across DDP ranks."""
+
+from __future__ import annotations
+
+import torch
+from torchmetrics import Metric
+
+
+class MeanWithStdError(Metric):
+    """Mean of per-sample values and its standard error std / sqrt(N).
+
+    Used for the MI estimate: the mean of pointwise MI over a split (Eq. 11 form).
+    """
+
+    full_state_update = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_state("total", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("total_sq", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, values: torch.Tensor) -> None:
+        values = values.detach().double()
+        self.total += values.sum()
+        self.total_sq += (values**2).sum()
+        self.count += values.numel()
+
+    def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
+        mean = self.total / self.count
+        variance = (self.total_sq / self.count - mean**2).clamp_min(0) * self.count / (self.count - 1).clamp_min(1)
+        return mean, (variance / self.count).sqrt()
+
+
+class ClassAccuracy(Metric):
+    """Per-class recall from correct/total counts; micro and macro accuracy follow.
+
+    Classes absent from the evaluated split are left out of the macro mean
+    (their per-class accuracy is NaN), so a split without a class is not
+    penalised for it.
+    """
+
+    full_state_update = False
+
+    def __init__(self, num_classes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.add_state("correct", torch.zeros(num_classes, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("total", torch.zeros(num_classes, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, predicted: torch.Tensor, target: torch.Tensor) -> None:
+        hits = (predicted == target).double()
+        self.correct += torch.bincount(target, weights=hits, minlength=self.num_classes)
+        self.total += torch.bincount(target, minlength=self.num_classes).double()
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        per_class = self.correct / self.total  # NaN where a class is absent
+        present = self.total > 0
+        return {
+            "acc": self.correct.sum() / self.total.sum(),
+            "acc_macro": per_class[present].mean(),
+            "per_class": per_class,
+        }
+
+
+class DonskerVaradhanBound(Metric):
+    """The DV bound E_joint[T] - log E_x sum_y pi_y exp(T(x, y)) over a whole split.
+
+    The marginal expectation is taken exactly over the label prior (every x
+    with every y), not over one shuffle. The standard error comes from the
+    delta method: the influence of sample i is T_i - m_i / mean(m), with
+    m_i = sum_y pi_y exp(T(x_i, y)).
+    """
+
+    full_state_update = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for name in ("t", "t_sq", "m", "m_sq", "t_m", "count"):
+            self.add_state(name, torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, t_joint: torch.Tensor, marginal_mass: torch.Tensor) -> None:
+        t, m = t_joint.detach().double(), marginal_mass.detach().double()
+        self.t += t.sum()
+        self.t_sq += (t**2).sum()
+        self.m += m.sum()
+        self.m_sq += (m**2).sum()
+        self.t_m += (t * m).sum()
+        self.count += t.numel()
+
+    def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
+        n = self.count
+        mean_t, mean_m = self.t / n, self.m / n
+        bound = mean_t - mean_m.log()
+        # variance of T - m / mean_m, from the accumulated moments
+        var_t = self.t_sq / n - mean_t**2
+        var_m = self.m_sq / n - mean_m**2
+        cov = self.t_m / n - mean_t * mean_m
+        variance = (var_t - 2 * cov / mean_m + var_m / mean_m**2).clamp_min(0) * n / (n - 1).clamp_min(1)
+        return bound, (variance / n).sqrt()

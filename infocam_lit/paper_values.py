@@ -1,0 +1,31 @@
+"""The paper's published numbers, for the "paper" columns of our reports (SPEC §2).
+
+Table 2 (nats; accuracies as fractions). Keys: (imbalanced, estimator) -> one
+value per d in PAPER_DIMS. The paper gives no PC-softmax row for balanced data
+("no difference"), so it is absent.
+"""
+
+PAPER_DIMS = (1, 2, 5, 10)
+
+TABLE2_MI = {
+    (False, "mc"): (1.03, 1.30, 1.54, 1.60),
+    (False, "mine"): (1.00, 1.22, 1.46, 1.54),
+    (False, "softmax"): (0.99, 1.28, 1.48, 1.54),
+    (True, "mc"): (1.02, 1.23, 1.44, 1.48),
+    (True, "mine"): (0.99, 1.17, 1.27, 1.22),
+    (True, "softmax"): (1.11, 1.31, 1.41, 1.36),
+    (True, "pc_softmax"): (0.96, 1.20, 1.31, 1.34),
+}
+
+TABLE2_ACCURACY = {
+    (False, "softmax"): (0.74, 0.85, 0.94, 0.98),
+    (True, "softmax"): (0.79, 0.87, 0.93, 0.95),
+    (True, "pc_softmax"): (0.79, 0.88, 0.95, 0.96),
+}
+
+
+def table2_value(table: dict, imbalanced: bool, estimator: str, dim: int) -> float | None:
+    values = table.get((imbalanced, estimator))
+    if values is None or dim not in PAPER_DIMS:
+        return None
+    return values[PAPER_DIMS.index(dim)]

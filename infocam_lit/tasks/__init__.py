@@ -1,0 +1,1 @@
+"""The train and evaluate tasks behind train.py and evaluate.py."""

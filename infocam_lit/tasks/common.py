@@ -1,0 +1,111 @@
+"""Pieces the train and evaluate tasks share."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import pytorch_lightning as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import Callback
+from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.utilities import rank_zero_only
+
+from infocam_lit.loggers import build_loggers
+from infocam_lit.progress import progress_callbacks
+from infocam_lit.run_files import write_metrics
+from infocam_lit.summary import summary_line
+
+log = logging.getLogger(__name__)
+# Lightning's own use of a deprecated torch API; nothing a user can act on.
+warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+
+RUN_CONFIG_KEY = "infocam_lit_run_config"
+
+
+def plain(node) -> dict | list | None:
+    """Resolved plain containers: what modules and checkpoints may hold."""
+    if node is None:
+        return None
+    return OmegaConf.to_container(node, resolve=True, enum_to_str=True)
+
+
+def instantiate_plain(node, **kwargs):
+    """hydra's instantiate on plain values (Enums as strings, no DictConfig inside objects)."""
+    return instantiate(plain(node), _convert_="all", **kwargs)
+
+
+class RunConfigInCheckpoint(Callback):
+    """Stores the experiment's data, model and loss config in every checkpoint, so
+    evaluate.py rebuilds the same data split and model from the file alone."""
+
+    def __init__(self, run_config: dict):
+        self.run_config = run_config
+
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint: dict) -> None:
+        checkpoint[RUN_CONFIG_KEY] = self.run_config
+
+
+def run_config(cfg: DictConfig) -> dict:
+    return {"experiment_name": cfg.get("experiment_name"), "seed": cfg.get("seed"),
+            "data": plain(cfg.data), "model": plain(cfg.model), "loss": plain(cfg.get("loss"))}
+
+
+def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> pl.Trainer:
+    output_dir = cfg.paths.output_dir
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    extra_callbacks, show_bar = progress_callbacks()
+    loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, plain(cfg))
+    return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
+                             default_root_dir=output_dir, enable_progress_bar=show_bar)
+
+
+def finish(trainer: pl.Trainer, module, datamodule, cfg: DictConfig) -> dict[str, float]:
+    """Collect the test metrics and the data's ground truth; write metrics.json; log; print."""
+    metrics = dict(module.test_results)
+    references = datamodule.reference_metrics() if hasattr(datamodule, "reference_metrics") else {}
+    for kind in getattr(module, "reference_kinds", ()):
+        metrics.update(references.get(kind, {}))
+    reference_values = {k: v for k, v in metrics.items() if k not in module.test_results}
+    for logger in trainer.loggers:
+        if reference_values:
+            logger.log_metrics(reference_values, step=trainer.global_step)
+        logger.save()
+    if trainer.is_global_zero:
+        path = write_metrics(cfg.paths.output_dir, metrics)
+        log.info("metrics written to %s", path)
+        loss = plain(cfg.get("loss"))
+        print(summary_line(metrics, loss["name"] if loss else None), flush=True)
+    finish_wandb(trainer, metrics)
+    return metrics
+
+
+def finish_wandb(trainer: pl.Trainer, metrics: dict[str, float]) -> None:
+    """Final metrics into the W&B run summary, and the run closed: the next job of a
+    multirun (same process) must start a run of its own."""
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger) and trainer.is_global_zero:
+            logger.experiment.summary.update(metrics)
+            logger.experiment.finish()
+
+
+@rank_zero_only
+def write_resolved_config(cfg: DictConfig) -> None:
+    """config.yaml in the run folder: every interpolation resolved (Hydra's .hydra/ keeps the raw one)."""
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+
+
+def run_name(cfg: DictConfig) -> str:
+    """The job's overrides (or the experiment name when there are none)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    name = cfg.get("experiment_name") or "run"
+    if HydraConfig.initialized():
+        overrides = HydraConfig.get().job.override_dirname
+        if overrides:
+            name = f"{name}:{overrides}"
+    return name

@@ -1,0 +1,77 @@
+"""The evaluate task: test a checkpoint on the test split of its experiment.
+
+The data, model and loss config are restored from the checkpoint, so the same
+test split is rebuilt; `data.x=...`, `model.x=...` or `loss.x=...` on the
+command line apply on top (e.g. a new data.root), and choosing a whole group
+(`data=...`) replaces the saved section.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from infocam_lit.config import ConfigError, LossConfig, typed_section, validate_config
+from infocam_lit.tasks.common import (
+    RUN_CONFIG_KEY,
+    build_trainer,
+    finish,
+    instantiate_plain,
+    run_name,
+    write_resolved_config,
+)
+
+log = logging.getLogger(__name__)
+RESTORED_SECTIONS = ("data", "model", "loss")
+
+
+def load_run_config(ckpt_path: str) -> dict:
+    path = Path(ckpt_path)
+    if not path.is_file():
+        raise ConfigError(f"ckpt_path={ckpt_path!r}: no such file")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    if RUN_CONFIG_KEY not in checkpoint:
+        raise ConfigError(f"{path} holds no experiment config: it was not written by infocam_lit's train task")
+    return checkpoint[RUN_CONFIG_KEY]
+
+
+def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictConfig:
+    """cfg's data/model/loss replaced by the saved ones, then the user's overrides on top."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    chosen_groups = {o.key_or_group for o in parsed if "." not in o.key_or_group}
+    with open_dict(cfg):
+        for section in RESTORED_SECTIONS:
+            if section not in chosen_groups and saved.get(section) is not None:
+                cfg[section] = (OmegaConf.merge(OmegaConf.structured(LossConfig), saved["loss"])
+                                if section == "loss" else typed_section(saved[section]))
+        if saved.get("experiment_name"):
+            cfg.experiment_name = saved["experiment_name"]
+        for o in parsed:
+            if o.key_or_group.split(".")[0] in RESTORED_SECTIONS and "." in o.key_or_group:
+                OmegaConf.update(cfg, o.key_or_group, o.value(), merge=False)
+    return cfg
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    if not cfg.get("ckpt_path"):
+        raise ConfigError("ckpt_path is required: python evaluate.py experiment=<name> ckpt_path=<file.ckpt>")
+    saved = load_run_config(cfg.ckpt_path)
+    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    cfg = restore_config(cfg, saved, overrides)
+    validate_config(cfg)
+    write_resolved_config(cfg)
+
+    datamodule = instantiate_plain(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup("test")
+    module_class = get_class(saved["model"]["_target_"])
+    model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True)
+    trainer = build_trainer(cfg, callbacks=[], run_name=run_name(cfg))
+    trainer.test(model, datamodule=datamodule, verbose=False)
+    return finish(trainer, model, datamodule, cfg)

@@ -1,0 +1,108 @@
+"""Every config composes; wrong values stop before any work with a message naming key and valid values."""
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException, MissingConfigException
+from omegaconf import OmegaConf, open_dict
+from omegaconf.errors import ValidationError
+
+from infocam_lit.config import ConfigError, register_configs, validate_config
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
+SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml"))
+
+register_configs()
+
+
+def compose_train(*overrides, config_name="train"):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+        OmegaConf.set_readonly(cfg.hydra, False)
+        with open_dict(cfg):
+            cfg.hydra.runtime.output_dir = "/tmp/infocam_lit_test_run"
+        HydraConfig.instance().set_config(cfg)
+        return cfg
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("config_name", ["train", "evaluate"])
+def test_every_experiment_composes_and_validates(experiment, config_name):
+    cfg = compose_train(f"experiment={experiment}", config_name=config_name)
+    validate_config(cfg)
+    for key in ("data", "model", "loss", "trainer", "callbacks", "logger", "paths"):
+        OmegaConf.to_container(cfg[key], resolve=True)  # every interpolation resolves
+    assert cfg.experiment_name == experiment
+
+
+def test_default_experiment_is_the_paper_claim():
+    cfg = compose_train()
+    assert cfg.experiment_name == "mi_gmm"
+    assert (cfg.data.dim, cfg.data.imbalanced, cfg.loss.name.value) == (5, True, "pc_softmax")
+    assert cfg.model._target_.endswith("ClassifierModule") and list(cfg.model.net.hidden_sizes) == [100, 100, 100]
+
+
+@pytest.mark.parametrize("sweep", SWEEPS)
+def test_sweep_files_compose_as_multirun(sweep):
+    cfg = compose_train(f"sweep={sweep}")
+    assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"
+    assert "data.dim" in cfg.hydra.sweeper.params
+
+
+def test_mine_sweep_never_runs_a_classifier_loss_axis():
+    cfg = compose_train("sweep=table2_mine")
+    params = cfg.hydra.sweeper.params
+    assert params.model == "mine" and "loss" not in params
+
+
+def test_wrong_loss_lists_the_valid_ones():
+    with pytest.raises(MissingConfigException) as info:
+        compose_train("loss=pcsoftmax")
+    message = str(info.value)
+    assert "loss/pcsoftmax" in message
+    for valid in ("softmax", "pc_softmax", "logit_adjusted"):
+        assert f"\t{valid}" in message
+    assert "schema" not in message.split("Available options")[1].split("Config search path")[0]
+
+
+def test_wrong_bool_names_the_key():
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train("data.imbalanced=maybe")
+    cause = str(info.value.__cause__)
+    assert "data.imbalanced" in cause and "not a valid bool" in cause
+
+
+def test_wrong_enum_names_the_valid_values():
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train("loss.name=hinge")
+    cause = str(info.value.__cause__)
+    assert "loss.name" in cause and "softmax" in cause and "pc_softmax" in cause
+
+
+def test_unknown_key_is_rejected():
+    with pytest.raises(ConfigCompositionException):
+        compose_train("data.dimension=3")
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("data.dim=0", "data.dim must be >= 1, got 0"),
+    ("data.batch_size=0", "data.batch_size must be >= 1"),
+    ("loss.tau=-1", "loss.tau must be >= 0"),
+    ("model.optimizer.lr=0", "model.optimizer.lr must be > 0"),
+    ("callbacks.early_stopping.patience=-1", "patience must be >= 0"),
+    ("model=mine model.ema_rate=0", "model.ema_rate must be in (0, 1]"),
+])
+def test_ranges_are_checked_before_any_work(override, message):
+    cfg = compose_train(*override.split())
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[").replace("]", r"\]")):
+        validate_config(cfg)
+
+
+def test_wrong_type_is_rejected():
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train("data.dim=five")
+    assert "data.dim" in str(info.value.__cause__)
+    assert isinstance(info.value.__cause__, ValidationError)

@@ -1,0 +1,117 @@
+"""train.py, evaluate.py and the report, run as subprocesses the way users run them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import read_metrics, run_entry
+
+pytestmark = pytest.mark.subprocess
+
+TINY = ("logger=csv", "trainer.max_epochs=2", "trainer.limit_train_batches=5")
+MI_KEYS = {"test/mi", "test/mi_se", "test/mi_true", "test/mi_mc", "train/mi", "train/mi_se"}
+ACC_KEYS = {"test/acc", "test/acc_macro", "test/acc_bayes", "test/acc_bayes_macro",
+            "test/acc_bayes_balanced", "test/acc_bayes_balanced_macro"}
+
+
+@pytest.fixture(scope="module")
+def pc_run(tmp_path_factory) -> tuple[Path, str]:
+    run_dir = tmp_path_factory.mktemp("pc") / "run"
+    result = run_entry("train.py", run_dir, *TINY)
+    return run_dir, result.stdout
+
+
+def test_train_writes_every_key_and_the_run_folder(pc_run):
+    run_dir, stdout = pc_run
+    metrics = read_metrics(run_dir)
+    assert MI_KEYS | ACC_KEYS <= set(metrics)
+    assert "test/mi_prior_corrected" not in metrics  # softmax only
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert 0 <= metrics["test/acc"] <= 1 and metrics["test/mi_true"] == pytest.approx(1.44491, abs=1e-4)
+    for name in ("config.yaml", ".hydra/config.yaml", "checkpoints/last.ckpt", "checkpoints/best.ckpt",
+                 "csv/metrics.csv"):
+        assert (run_dir / name).is_file(), name
+    assert "I(X;Y) estimate" in stdout and "| exact 1.445 |" in stdout and "(Bayes" in stdout
+
+
+def test_softmax_adds_the_prior_corrected_readout(tmp_path):
+    run_entry("train.py", tmp_path, *TINY, "loss=softmax", "data.dim=1")
+    metrics = read_metrics(tmp_path)
+    assert MI_KEYS | ACC_KEYS | {"test/mi_prior_corrected"} <= set(metrics)
+    assert metrics["test/mi"] > metrics["test/mi_prior_corrected"]  # "+ log M" is biased up on imbalanced data
+
+
+def test_mine_writes_mi_keys_only(tmp_path):
+    run_entry("train.py", tmp_path, *TINY, "model=mine", "data.dim=1")
+    assert set(read_metrics(tmp_path)) == MI_KEYS
+
+
+def test_evaluate_rebuilds_the_same_test_split(pc_run, tmp_path):
+    run_dir, _ = pc_run
+    # the saved config wins over the experiment's defaults (here a different d and loss on the command line
+    # would be needed to change them); a data.* override is applied on top
+    run_entry("evaluate.py", tmp_path / "eval", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv")
+    trained, evaluated = read_metrics(run_dir), read_metrics(tmp_path / "eval")
+    for key in ("test/mi", "test/mi_se", "test/acc", "test/mi_mc", "train/mi"):
+        assert evaluated[key] == pytest.approx(trained[key], abs=1e-9), key
+    run_entry("evaluate.py", tmp_path / "eval_seed", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
+              "data.seed=123")
+    assert read_metrics(tmp_path / "eval_seed")["test/mi_mc"] != trained["test/mi_mc"]
+
+
+def test_evaluate_restores_a_mine_checkpoint_under_another_experiment_default(tmp_path):
+    run_entry("train.py", tmp_path / "mine", *TINY, "model=mine", "data.dim=2", "data.imbalanced=false")
+    run_entry("evaluate.py", tmp_path / "eval", f"ckpt_path={tmp_path}/mine/checkpoints/last.ckpt", "logger=csv")
+    metrics = read_metrics(tmp_path / "eval")
+    assert set(metrics) == MI_KEYS and metrics["test/mi_true"] == pytest.approx(1.30035, abs=1e-4)
+
+
+def test_evaluate_without_a_checkpoint_says_what_is_needed(tmp_path):
+    result = run_entry("evaluate.py", tmp_path, "logger=csv", "ckpt_path=/nonexistent.ckpt", check=False)
+    assert result.returncode != 0 and "no such file" in result.stderr
+
+
+def test_same_seed_same_metrics(tmp_path):
+    for name in ("a", "b"):
+        run_entry("train.py", tmp_path / name, *TINY, "data.dim=2", "seed=3")
+    assert read_metrics(tmp_path / "a") == read_metrics(tmp_path / "b")
+
+
+def test_bad_value_stops_before_any_work(tmp_path):
+    result = run_entry("train.py", tmp_path, *TINY, "data.dim=0", check=False)
+    assert result.returncode != 0
+    assert "data.dim must be >= 1, got 0" in result.stderr
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_wandb_without_credentials_goes_offline_with_one_line(tmp_path):
+    env = {"HOME": str(tmp_path / "home"), "WANDB_MODE": "", "NETRC": str(tmp_path / "no_netrc")}
+    result = run_entry("train.py", tmp_path / "run", *TINY[1:], "logger=wandb", env=env)
+    output = result.stdout + result.stderr
+    assert output.count("W&B: no credentials found") == 1
+    assert "wandb sync" in output
+    assert list((tmp_path / "run" / "wandb").glob("offline-run-*"))
+
+
+def test_sweep_file_and_report(tmp_path):
+    """The Table 2 sweep file, narrowed on the command line to d in {1, 2}, imbalanced, one seed."""
+    sweep_dir = tmp_path / "sweep"
+    run_entry("train.py", None, *TINY, "sweep=table2_classifier", "data.dim=1,2", "data.imbalanced=true", "seed=0",
+              f"hydra.sweep.dir={sweep_dir}")
+    jobs = sorted(p.parent for p in sweep_dir.glob("*/metrics.json"))
+    assert len(jobs) == 4
+    failed = sweep_dir / "99" / ".hydra"  # a job that died before writing metrics
+    failed.mkdir(parents=True)
+    (failed / "config.yaml").write_text((jobs[0] / ".hydra" / "config.yaml").read_text())
+    result = subprocess.run([sys.executable, "-m", "infocam_lit.report", str(sweep_dir)], capture_output=True,
+                            text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
+    for name in ("table.md", "table.csv", "mi_vs_dim.png", "test_sets_pca.png"):
+        assert (sweep_dir / name).is_file(), name
+    table = (sweep_dir / "table.md").read_text()
+    assert "| imbalanced | 1 | softmax | 1 | 1.0224 |" in table
+    assert "| imbalanced | 2 | pc_softmax | 1 | 1.2393 |" in table and "| 1.20 |" in table  # the paper's value
+    assert "Failed jobs" in table and "99" in table
+    assert "| 0 | +0 | 10,000 / 1,000 / 2,000 | 5,000 / 500 / 1,000 | 0.067 |" in result.stdout  # Table 1
