@@ -1,0 +1,81 @@
+"""The Gaussian-mixture DataModule of the MI experiment (paper §4.1, Table 1)."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+
+from infocam_lit import gmm
+from infocam_lit.data.tensor_loader import TensorBatchLoader
+
+# Each split draws from its own stream, so changing one split's size leaves the others alone.
+_SPLIT_STREAM = {"train": 0, "val": 1, "test": 2}
+
+
+class GMMDataModule(pl.LightningDataModule):
+    """Train / val / test points of the 5-class mixture, generated once from the seed.
+
+    `test_dataloader` returns the test split and the train split, named by
+    `test_split_names`, so a test pass also reports the train-split MI.
+    """
+
+    test_split_names = ("test", "train")
+
+    def __init__(self, dim: int = 5, imbalanced: bool = True, seed: int = 0,
+                 batch_size: int = 512, eval_batch_size: int = 8192):
+        super().__init__()
+        self.dim = dim
+        self.imbalanced = imbalanced
+        self.seed = seed
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        for split, counts in gmm.split_counts(self.imbalanced).items():
+            generator = torch.Generator().manual_seed(self.seed * 10 + _SPLIT_STREAM[split])
+            self.splits[split] = gmm.sample(counts, self.dim, generator)
+
+    @property
+    def num_classes(self) -> int:
+        return gmm.NUM_CLASSES
+
+    @property
+    def class_prior(self) -> list[float]:
+        """Empirical label frequencies of the train split."""
+        self.setup()
+        labels = self.splits["train"][1]
+        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+
+    def model_kwargs(self) -> dict:
+        """What a model needs to know about this data (plain values for its hparams)."""
+        return {"input_dim": self.dim, "num_classes": self.num_classes, "class_prior": self.class_prior}
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return TensorBatchLoader(self.splits["train"], self.batch_size, shuffle=True, seed=self.seed)
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return TensorBatchLoader(self.splits["val"], self.eval_batch_size, shuffle=False)
+
+    def test_dataloader(self) -> list[TensorBatchLoader]:
+        return [TensorBatchLoader(self.splits[name], self.eval_batch_size, shuffle=False)
+                for name in self.test_split_names]
+
+    def reference_metrics(self) -> dict[str, dict[str, float]]:
+        """Ground truth on the test split, grouped by kind ("mi", "accuracy")."""
+        self.setup()
+        x, y = self.splits["test"]
+        prior = torch.tensor(self.class_prior, dtype=torch.float64)
+        mi = {
+            "test/mi_true": gmm.exact_mi(self.dim, prior),
+            "test/mi_mc": gmm.pointwise_mi(x, y, prior).mean().item(),
+        }
+        accuracy = {}
+        for rule, suffix in (("prior", ""), ("balanced", "_balanced")):
+            predicted = gmm.bayes_predictions(x, prior, rule)
+            accuracy[f"test/acc_bayes{suffix}"] = (predicted == y).double().mean().item()
+            recall = [(predicted[y == k] == k).double().mean().item() for k in range(self.num_classes)]
+            accuracy[f"test/acc_bayes{suffix}_macro"] = sum(recall) / len(recall)
+        return {"mi": mi, "accuracy": accuracy}
