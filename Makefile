@@ -13,8 +13,8 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q $(TORCH_PAIR)
-	$(PYTHON) -m pip install -q -e ".[dev]"
+	$(PYTHON) -m pip install -qq $(TORCH_PAIR)
+	$(PYTHON) -m pip install -qq -e ".[dev]"
 	touch $(STAMP)
 
 train: install
