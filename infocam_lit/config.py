@@ -226,3 +226,17 @@ def validate_config(cfg: DictConfig) -> None:
         node = cfg.get(section)
         if node is not None and is_dataclass(OmegaConf.get_type(node)):
             OmegaConf.to_object(node)  # builds the dataclass, so __post_init__ runs
+
+
+def to_plain(value):
+    """DictConfig / ListConfig / Enum values as plain dicts, lists and strings, which
+    is what module hyper-parameters must be for checkpoints to load with weights_only."""
+    if OmegaConf.is_config(value):
+        return OmegaConf.to_container(value, resolve=True, enum_to_str=True)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value

@@ -124,8 +124,8 @@ def _pct(value: float | None) -> str:
     return "—" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
 
 
-TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE", "abs. error",
-                  "accuracy", "Bayes rule", "paper MI", "paper MC", "paper accuracy"]
+TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE",
+                  "abs. error", "accuracy", "Bayes rule", "paper MI", "paper MC", "paper accuracy"]
 
 
 def table2_records(rows: list[Table2Row]) -> list[dict]:

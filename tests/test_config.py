@@ -106,3 +106,24 @@ def test_wrong_type_is_rejected():
         compose_train("data.dim=five")
     assert "data.dim" in str(info.value.__cause__)
     assert isinstance(info.value.__cause__, ValidationError)
+
+
+@pytest.mark.parametrize("model", ["mlp", "mine"])
+def test_instantiate_straight_from_the_config_gives_loadable_checkpoints(tmp_path, model):
+    """instantiate(cfg.data) gives the DataModule and instantiate(cfg.model, ...) the LightningModule,
+    whose hyper-parameters stay plain so the checkpoint loads with weights_only=True."""
+    import pytorch_lightning as pl
+    import torch
+    from hydra.utils import get_class, instantiate
+
+    cfg = compose_train(f"model={model}", "data.dim=2")
+    dm = instantiate(cfg.data)
+    assert type(dm).__name__ == "GMMDataModule" and dm.dim == 2
+    extra = {"loss": cfg.loss} if model == "mlp" else {}
+    module = instantiate(cfg.model, **extra, **dm.model_kwargs())
+    trainer = pl.Trainer(max_steps=1, limit_val_batches=0, logger=False, enable_progress_bar=False,
+                         enable_model_summary=False, default_root_dir=tmp_path, enable_checkpointing=False)
+    trainer.fit(module, datamodule=dm)
+    trainer.save_checkpoint(tmp_path / "m.ckpt")
+    torch.load(tmp_path / "m.ckpt", weights_only=True)
+    get_class(cfg.model._target_).load_from_checkpoint(tmp_path / "m.ckpt", weights_only=True)

@@ -61,6 +61,15 @@ def test_evaluate_rebuilds_the_same_test_split(pc_run, tmp_path):
     assert read_metrics(tmp_path / "eval_seed")["test/mi_mc"] != trained["test/mi_mc"]
 
 
+def test_evaluate_applies_loss_overrides_to_the_readout(pc_run, tmp_path):
+    run_dir, _ = pc_run
+    # logit_adjusted at tau = 0 reads out log softmax(n)_y - log pi_y, not the PC form
+    run_entry("evaluate.py", tmp_path, f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
+              "loss.name=logit_adjusted", "loss.tau=0")
+    assert read_metrics(tmp_path)["test/mi"] != pytest.approx(read_metrics(run_dir)["test/mi"], abs=1e-4)
+    assert "tau: 0.0" in (tmp_path / "config.yaml").read_text()
+
+
 def test_evaluate_restores_a_mine_checkpoint_under_another_experiment_default(tmp_path):
     run_entry("train.py", tmp_path / "mine", *TINY, "model=mine", "data.dim=2", "data.imbalanced=false")
     run_entry("evaluate.py", tmp_path / "eval", f"ckpt_path={tmp_path}/mine/checkpoints/last.ckpt", "logger=csv")

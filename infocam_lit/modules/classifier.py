@@ -7,6 +7,7 @@ import pytorch_lightning as pl
 import torch
 from torchmetrics import MeanMetric
 
+from infocam_lit.config import to_plain
 from infocam_lit.losses import ClassificationLoss, LossName
 from infocam_lit.metrics import ClassAccuracy, MeanWithStdError
 from infocam_lit.mi_readout import pmi_for_loss, pmi_prior_corrected
@@ -29,6 +30,8 @@ class ClassifierModule(pl.LightningModule):
     def __init__(self, net: dict, optimizer: dict, loss: dict, num_classes: int,
                  class_prior: list[float], input_dim: int | None = None):
         super().__init__()
+        # plain values whatever the caller passed (e.g. instantiate(cfg.model, ...) hands over DictConfigs)
+        net, optimizer, loss, class_prior = to_plain(net), to_plain(optimizer), to_plain(loss), to_plain(class_prior)
         self.save_hyperparameters()
         self.net = build_net(net, input_dim, num_classes)
         self.loss_name = LossName(loss["name"]).value

@@ -17,6 +17,7 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from infocam_lit.config import to_plain
 from infocam_lit.metrics import DonskerVaradhanBound
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.mlp import mlp
@@ -28,6 +29,7 @@ class MINEModule(pl.LightningModule):
     def __init__(self, hidden_sizes: list[int], ema_rate: float, optimizer: dict,
                  num_classes: int, class_prior: list[float], input_dim: int):
         super().__init__()
+        hidden_sizes, optimizer, class_prior = to_plain(hidden_sizes), to_plain(optimizer), to_plain(class_prior)
         self.save_hyperparameters()
         self.statistics = mlp(input_dim + num_classes, 1, hidden_sizes)
         self.register_buffer("log_prior", torch.tensor(class_prior, dtype=torch.float32).log(), persistent=False)

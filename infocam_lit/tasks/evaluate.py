@@ -8,6 +8,7 @@ command line apply on top (e.g. a new data.root), and choosing a whole group
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from infocam_lit.tasks.common import (
     build_trainer,
     finish,
     instantiate_plain,
+    plain,
     run_name,
     write_resolved_config,
 )
@@ -71,7 +73,11 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     datamodule.prepare_data()
     datamodule.setup("test")
     module_class = get_class(saved["model"]["_target_"])
-    model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True)
+    # The (restored, then overridden) model and loss settings replace the saved hyper-parameters.
+    hparams = {k: v for k, v in plain(cfg.model).items() if k != "_target_"}
+    if "loss" in inspect.signature(module_class).parameters:
+        hparams["loss"] = plain(cfg.loss)
+    model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     trainer = build_trainer(cfg, callbacks=[], run_name=run_name(cfg))
     trainer.test(model, datamodule=datamodule, verbose=False)
     return finish(trainer, model, datamodule, cfg)
