@@ -28,6 +28,7 @@ test-fast: install
 
 bench: install
 	$(PYTHON) benchmarks/gmm_loader.py
+	$(PYTHON) benchmarks/mnist_loader.py
 	$(PYTHON) benchmarks/mi_bar.py
 
 lint: install

@@ -35,6 +35,12 @@ class OptimizerName(str, Enum):
     sgd = "sgd"
 
 
+class SchedulerName(str, Enum):
+    none = "none"
+    step = "step"  # lr x gamma at each epoch in `milestones`
+    cosine = "cosine"  # cosine decay to 0 over trainer.max_epochs
+
+
 # --------------------------------------------------------------------------- loss
 @dataclass
 class LossConfig:
@@ -61,6 +67,42 @@ class GMMDataConfig:
         _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
 
 
+@dataclass
+class MNISTDataConfig:
+    _target_: str = "infocam_lit.data.mnist.MNISTDataModule"
+    root: str = "${paths.data_dir}"
+    download: bool = False
+    imbalanced: bool = False
+    val_fraction: float = 1 / 12
+    seed: int = 0
+    batch_size: int = 64
+    eval_batch_size: int = 1000
+
+    def __post_init__(self) -> None:
+        _require(0 < self.val_fraction < 1, "data.val_fraction", "in (0, 1)", self.val_fraction)
+        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
+        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+
+
+@dataclass
+class CUBClassificationDataConfig:
+    _target_: str = "infocam_lit.data.cub.CUBClassificationDataModule"
+    root: str = "${paths.data_dir}"
+    imbalanced: bool = False
+    seed: int = 0
+    image_size: int = 299  # Inception-V3's input; eval resizes to image_size * 8 / 7 first
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    num_workers: int = 4
+    pin_memory: bool = True
+
+    def __post_init__(self) -> None:
+        _require(self.image_size >= 8, "data.image_size", ">= 8", self.image_size)
+        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
+        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+
+
 # --------------------------------------------------------------------------- model
 @dataclass
 class OptimizerConfig:
@@ -68,9 +110,14 @@ class OptimizerConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     momentum: float = 0.0  # sgd only
+    nesterov: bool = False  # sgd only
+    scheduler: SchedulerName = SchedulerName.none
+    milestones: list[int] = field(default_factory=list)  # epochs, for scheduler=step
+    gamma: float = 0.1  # decay factor, for scheduler=step
 
     def __post_init__(self) -> None:
         _require(self.lr > 0, "model.optimizer.lr", "> 0", self.lr)
+        _require(0 < self.gamma <= 1, "model.optimizer.gamma", "in (0, 1]", self.gamma)
         _require(self.weight_decay >= 0, "model.optimizer.weight_decay", ">= 0", self.weight_decay)
         _require(self.momentum >= 0, "model.optimizer.momentum", ">= 0", self.momentum)
 
@@ -86,10 +133,42 @@ class MLPNetConfig:
 
 
 @dataclass
+class MNISTCNNNetConfig:
+    name: str = "mnist_cnn"
+
+    def __post_init__(self) -> None:
+        _require(self.name == "mnist_cnn", "model.net.name", "'mnist_cnn' for this model", self.name)
+
+
+@dataclass
+class InceptionV3NetConfig:
+    name: str = "inception_v3"
+    pretrained: Any = True  # true (torchvision's ImageNet weights), false, or a local weights file
+    freeze_backbone: bool = False  # train the final layer only (the authors' setting)
+    aux_loss_weight: float = 0.4  # weight of the auxiliary classifier's loss in training; 0 drops that head
+
+    def __post_init__(self) -> None:
+        _require(self.name == "inception_v3", "model.net.name", "'inception_v3' for this model", self.name)
+        _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
+                 self.pretrained)
+        _require(self.aux_loss_weight >= 0, "model.net.aux_loss_weight", ">= 0", self.aux_loss_weight)
+
+
+@dataclass
 class ClassifierModelConfig:
     _target_: str = "infocam_lit.modules.classifier.ClassifierModule"
     net: MLPNetConfig = field(default_factory=MLPNetConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+
+
+@dataclass
+class MNISTCNNModelConfig(ClassifierModelConfig):
+    net: MNISTCNNNetConfig = field(default_factory=MNISTCNNNetConfig)
+
+
+@dataclass
+class InceptionV3ModelConfig(ClassifierModelConfig):
+    net: InceptionV3NetConfig = field(default_factory=InceptionV3NetConfig)
 
 
 @dataclass
@@ -198,7 +277,11 @@ def register_configs() -> None:
     for group, name, node in (
         ("loss", "loss", LossConfig),
         ("data", "gmm", GMMDataConfig),
+        ("data", "mnist", MNISTDataConfig),
+        ("data", "cub_cls", CUBClassificationDataConfig),
         ("model", "classifier", ClassifierModelConfig),
+        ("model", "mnist_cnn", MNISTCNNModelConfig),
+        ("model", "inception_v3", InceptionV3ModelConfig),
         ("model", "mine", MINEModelConfig),
         ("trainer", "trainer", TrainerConfig),
         ("callbacks", "callbacks", CallbacksConfig),
@@ -207,17 +290,28 @@ def register_configs() -> None:
         cs.store(group=f"schema/{group}", name=name, node=node)
 
 
-SCHEMA_BY_TARGET = {
-    schema._target_: schema for schema in (GMMDataConfig, ClassifierModelConfig, MINEModelConfig)
-}
+DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig)
+MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig)
 
 
 def typed_section(section: dict) -> DictConfig:
-    """A saved (plain) data or model section, typed again by the schema of its _target_."""
-    schema = SCHEMA_BY_TARGET.get(section.get("_target_"))
+    """A saved (plain) data or model section, typed again by the schema it was made from."""
+    schema = _schema_of(section)
     if schema is None:
         return OmegaConf.create(section)
     return OmegaConf.merge(OmegaConf.structured(schema), section)
+
+
+def _schema_of(section: dict):
+    """Data schemas differ by _target_; classifier schemas by _target_ and net.name."""
+    net_name = (section.get("net") or {}).get("name")
+    for schema in DATA_SCHEMAS + MODEL_SCHEMAS:
+        if schema._target_ != section.get("_target_"):
+            continue
+        schema_net = getattr(schema, "__dataclass_fields__", {}).get("net")
+        if schema_net is None or schema_net.default_factory().name == net_name:
+            return schema
+    return None
 
 
 def validate_config(cfg: DictConfig) -> None:

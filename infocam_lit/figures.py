@@ -81,3 +81,31 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_confusion(confusion, path: Path, title: str, class_names: list[str] | None = None) -> Path:
+    """Row-normalised confusion matrix (rows: true class, columns: predicted), as a PNG."""
+    matrix = torch.as_tensor(confusion, dtype=torch.float64)
+    rows = matrix.sum(1, keepdim=True).clamp_min(1)
+    normalised = (matrix / rows).numpy()
+    count = matrix.shape[0]
+    side = min(12.0, 3.0 + 0.35 * count)
+    fig, ax = plt.subplots(figsize=(side, side))
+    image = ax.imshow(normalised, vmin=0, vmax=1, cmap="viridis")
+    if count <= 20:
+        labels = class_names or [str(k) for k in range(count)]
+        ax.set_xticks(range(count), labels, rotation=90, fontsize=7)
+        ax.set_yticks(range(count), labels, fontsize=7)
+        for i in range(count):
+            for j in range(count):
+                if matrix[i, j] > 0:
+                    ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=6,
+                            color="white" if normalised[i, j] < 0.5 else "black")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of the true class")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

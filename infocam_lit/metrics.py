@@ -33,7 +33,7 @@ class MeanWithStdError(Metric):
 
 
 class ClassAccuracy(Metric):
-    """Per-class recall from correct/total counts; micro and macro accuracy follow.
+    """Confusion counts; micro, macro and per-class accuracy (recall) follow from them.
 
     Classes absent from the evaluated split are left out of the macro mean
     (their per-class accuracy is NaN), so a split without a class is not
@@ -45,21 +45,24 @@ class ClassAccuracy(Metric):
     def __init__(self, num_classes: int, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.add_state("correct", torch.zeros(num_classes, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("total", torch.zeros(num_classes, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("confusion", torch.zeros(num_classes, num_classes, dtype=torch.float64), dist_reduce_fx="sum")
 
     def update(self, predicted: torch.Tensor, target: torch.Tensor) -> None:
-        hits = (predicted == target).double()
-        self.correct += torch.bincount(target, weights=hits, minlength=self.num_classes)
-        self.total += torch.bincount(target, minlength=self.num_classes).double()
+        cells = target * self.num_classes + predicted
+        self.confusion += torch.bincount(cells, minlength=self.num_classes**2).view(
+            self.num_classes, self.num_classes).double()
 
     def compute(self) -> dict[str, torch.Tensor]:
-        per_class = self.correct / self.total  # NaN where a class is absent
-        present = self.total > 0
+        """acc, acc_macro, per_class (NaN for absent classes) and confusion[true, predicted]."""
+        total = self.confusion.sum(1)
+        correct = self.confusion.diagonal()
+        per_class = correct / total
+        present = total > 0
         return {
-            "acc": self.correct.sum() / self.total.sum(),
+            "acc": correct.sum() / total.sum(),
             "acc_macro": per_class[present].mean(),
             "per_class": per_class,
+            "confusion": self.confusion.clone(),
         }
 
 

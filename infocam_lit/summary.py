@@ -14,6 +14,8 @@ def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
     if "test/acc" in metrics:
         # The rule a loss learns: softmax the prior rule, the prior-corrected losses the balanced one.
         rule_key = "test/acc_bayes" if loss_name == "softmax" else "test/acc_bayes_balanced"
-        bayes = f" (Bayes {100 * metrics[rule_key]:.1f}%)" if rule_key in metrics else ""
-        parts.append(f"acc {100 * metrics['test/acc']:.1f}%{bayes}")
+        if rule_key in metrics:
+            parts.append(f"acc {100 * metrics['test/acc']:.1f}% (Bayes {100 * metrics[rule_key]:.1f}%)")
+        else:
+            parts.append(f"acc {100 * metrics['test/acc']:.1f}%, per-class {100 * metrics['test/acc_macro']:.1f}%")
     return " | ".join(parts)

@@ -49,7 +49,7 @@ def test_default_experiment_is_the_paper_claim():
 def test_sweep_files_compose_as_multirun(sweep):
     cfg = compose_train(f"sweep={sweep}")
     assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"
-    assert "data.dim" in cfg.hydra.sweeper.params
+    assert "seed" in cfg.hydra.sweeper.params
 
 
 def test_mine_sweep_never_runs_a_classifier_loss_axis():

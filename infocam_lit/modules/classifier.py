@@ -15,14 +15,24 @@ from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.build import build_net
 
 
+def unpack(batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, labels) from a tuple batch or an image-dataset dict batch."""
+    if isinstance(batch, dict):
+        return batch["image"], batch["label"]
+    return batch[0], batch[1]
+
+
 class ClassifierModule(pl.LightningModule):
     """Hyper-parameters are plain values, so checkpoints load with weights_only=True.
 
     Test metrics, per evaluated split (the DataModule names its test loaders
     through `test_split_names`, default ("test",)):
-    `<split>/mi`, `<split>/mi_se` (the loss's own read-out), for softmax also
-    `<split>/mi_prior_corrected`, and `<split>/acc`, `<split>/acc_macro`,
-    `<split>/acc_class/<k>`. Prediction is argmax n(x) for every loss.
+    `<split>/mi`, `<split>/mi_se` (the loss's own read-out), `<split>/acc`,
+    `<split>/acc_macro`, `<split>/acc_class/<k>`; for softmax also
+    `<split>/mi_prior_corrected` and the post-hoc logit-adjusted accuracies
+    `<split>/acc_posthoc`, `<split>/acc_macro_posthoc` (predict argmax n - log pi,
+    the control PC-softmax must beat). A "train" split reports MI only.
+    Prediction is argmax n(x) for every loss.
     """
 
     reference_kinds = ("mi", "accuracy")
@@ -34,6 +44,7 @@ class ClassifierModule(pl.LightningModule):
         net, optimizer, loss, class_prior = to_plain(net), to_plain(optimizer), to_plain(loss), to_plain(class_prior)
         self.save_hyperparameters()
         self.net = build_net(net, input_dim, num_classes)
+        self.aux_loss_weight = float(net.get("aux_loss_weight", 0.0))
         self.loss_name = LossName(loss["name"]).value
         self.tau = float(loss.get("tau", 1.0))
         self.criterion = ClassificationLoss(self.loss_name, class_prior, self.tau)
@@ -42,18 +53,25 @@ class ClassifierModule(pl.LightningModule):
         self.val_mi = MeanWithStdError()
         self.val_accuracy = ClassAccuracy(num_classes)
         self._eval_metrics: dict[str, dict] = {}
+        self.test_results: dict[str, float] = {}
+        self.test_confusion: dict[str, torch.Tensor] = {}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        x, y = batch
-        loss = self.criterion(self(x), y)
+        x, y = unpack(batch)
+        out = self(x)
+        if isinstance(out, tuple):  # (logits, auxiliary logits), e.g. Inception-V3 in training
+            logits, aux_logits = out
+            loss = self.criterion(logits, y) + self.aux_loss_weight * self.criterion(aux_logits, y)
+        else:
+            loss = self.criterion(out, y)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(y))
         return loss
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        x, y = batch
+        x, y = unpack(batch)
         logits = self(x)
         self.val_loss.update(self.criterion(logits, y), weight=len(y))
         self.val_mi.update(pmi_for_loss(self.loss_name, logits, y, self.log_prior, self.tau))
@@ -61,8 +79,9 @@ class ClassifierModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         mi, _ = self.val_mi.compute()
-        self.log_dict({"val/loss": self.val_loss.compute(), "val/mi": mi,
-                       "val/acc": self.val_accuracy.compute()["acc"]}, prog_bar=True)
+        accuracy = self.val_accuracy.compute()
+        self.log_dict({"val/loss": self.val_loss.compute(), "val/mi": mi, "val/acc": accuracy["acc"],
+                       "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True)
         for metric in (self.val_loss, self.val_mi, self.val_accuracy):
             metric.reset()
 
@@ -70,27 +89,30 @@ class ClassifierModule(pl.LightningModule):
     def on_test_epoch_start(self) -> None:
         self._eval_metrics = {}
 
-    def _split_metrics(self, dataloader_idx: int) -> tuple[str, dict]:
-        names = getattr(self.trainer.datamodule, "test_split_names", ("test",))
-        split = names[dataloader_idx] if self.trainer.datamodule is not None else "test"
+    def _split_metrics(self, dataloader_idx: int) -> dict:
+        datamodule = self.trainer.datamodule
+        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
         if split not in self._eval_metrics:
             metrics = {"mi": MeanWithStdError(), "accuracy": ClassAccuracy(self.hparams.num_classes)}
             if self.loss_name == LossName.softmax:
                 metrics["mi_prior_corrected"] = MeanWithStdError()
+                metrics["accuracy_posthoc"] = ClassAccuracy(self.hparams.num_classes)
             self._eval_metrics[split] = {k: m.to(self.device) for k, m in metrics.items()}
-        return split, self._eval_metrics[split]
+        return self._eval_metrics[split]
 
     def test_step(self, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        x, y = batch
+        x, y = unpack(batch)
         logits = self(x)
-        _, metrics = self._split_metrics(dataloader_idx)
+        metrics = self._split_metrics(dataloader_idx)
         metrics["mi"].update(pmi_for_loss(self.loss_name, logits, y, self.log_prior, self.tau))
+        metrics["accuracy"].update(logits.argmax(1), y)
         if "mi_prior_corrected" in metrics:
             metrics["mi_prior_corrected"].update(pmi_prior_corrected(logits.double(), y, self.log_prior))
-        metrics["accuracy"].update(logits.argmax(1), y)
+            metrics["accuracy_posthoc"].update((logits.double() - self.log_prior).argmax(1), y)
 
     def on_test_epoch_end(self) -> None:
         values = {}
+        self.test_confusion = {}
         for split, metrics in self._eval_metrics.items():
             values[f"{split}/mi"], values[f"{split}/mi_se"] = metrics["mi"].compute()
             if "mi_prior_corrected" in metrics:
@@ -103,9 +125,15 @@ class ClassifierModule(pl.LightningModule):
             for k, value in enumerate(accuracy["per_class"].tolist()):
                 if value == value:  # skip classes absent from the split (NaN)
                     values[f"{split}/acc_class/{k}"] = value
+            self.test_confusion[split] = accuracy["confusion"].cpu()
+            if "accuracy_posthoc" in metrics:
+                posthoc = metrics["accuracy_posthoc"].compute()
+                values[f"{split}/acc_posthoc"] = posthoc["acc"]
+                values[f"{split}/acc_macro_posthoc"] = posthoc["acc_macro"]
         self.log_dict({k: torch.as_tensor(v, dtype=torch.float64).float() for k, v in values.items()},
                       add_dataloader_idx=False)
         self.test_results = {k: float(v) for k, v in values.items()}
 
     def configure_optimizers(self):
-        return build_optimizer(self.parameters(), self.hparams.optimizer)
+        params = [p for p in self.parameters() if p.requires_grad]
+        return build_optimizer(params, self.hparams.optimizer, self.trainer.max_epochs if self._trainer else None)

@@ -76,10 +76,22 @@ def finish(trainer: pl.Trainer, module, datamodule, cfg: DictConfig) -> dict[str
     if trainer.is_global_zero:
         path = write_metrics(cfg.paths.output_dir, metrics)
         log.info("metrics written to %s", path)
+        save_confusion_figures(trainer, module, cfg.paths.output_dir)
         loss = plain(cfg.get("loss"))
         print(summary_line(metrics, loss["name"] if loss else None), flush=True)
     finish_wandb(trainer, metrics)
     return metrics
+
+
+def save_confusion_figures(trainer: pl.Trainer, module, output_dir: str) -> None:
+    """confusion_<split>.png in the run folder, also sent to W&B."""
+    from infocam_lit.figures import plot_confusion
+
+    for split, confusion in getattr(module, "test_confusion", {}).items():
+        path = plot_confusion(confusion, Path(output_dir) / f"confusion_{split}.png", f"confusion matrix, {split}")
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.log_image(key=f"{split}/confusion", images=[str(path)])
 
 
 def finish_wandb(trainer: pl.Trainer, metrics: dict[str, float]) -> None:

@@ -1,0 +1,223 @@
+"""CUB-200-2011 in its official layout (paper §4.2 and §6; SPEC §3, §4.4).
+
+`<root>/CUB_200_2011/`: images.txt (id path), image_class_labels.txt (id class,
+1-based), train_test_split.txt (id is_train), bounding_boxes.txt (id x y w h,
+original pixels), classes.txt (id name), images/<class dir>/<file>.jpg.
+Every listed image is checked to exist when the metadata is read; an image
+that cannot be decoded is named when it is loaded. Nothing is skipped.
+
+`CUBImages` serves classification here and localisation later; the
+classification DataModule (Inception-V3, 299x299) splits as SPEC §3:
+validation is a seeded tenth of each class's official training images;
+`imbalanced=true` drops a seeded half of the train and validation images of a
+seeded half of the classes; `test` is the official test split and `test_imb`
+the same split with half the test images of those classes dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
+
+from infocam_lit.data.idx import DatasetError
+from infocam_lit.data.image_items import BoxedTransform, collate_items, read_rgb
+
+METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
+                  "classes.txt")
+HOW_TO_GET = ("Download CUB_200_2011.tgz from the Caltech-UCSD Birds-200-2011 page and extract it under "
+              "data.root (it creates the CUB_200_2011/ folder).")
+
+
+@dataclass
+class CUBMetadata:
+    folder: Path
+    paths: list[Path]  # per image, absolute
+    labels: torch.Tensor  # (N,) long, 0-based
+    is_train: torch.Tensor  # (N,) bool
+    boxes: torch.Tensor  # (N, 4) inclusive x0 y0 x1 y1, original pixels
+    class_names: list[str]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def _read_table(path: Path, fields: int, kinds: tuple) -> dict[int, tuple]:
+    """id -> the remaining fields of each line, converted by `kinds`; errors name file and line."""
+    rows = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=fields - 1) if kinds[-1] is str else line.split()
+        try:
+            if len(parts) != fields:
+                raise ValueError(f"expected {fields} fields, got {len(parts)}")
+            rows[int(parts[0])] = tuple(kind(value) for kind, value in zip(kinds, parts[1:], strict=True))
+        except ValueError as error:
+            raise DatasetError(f"{path}:{number}: malformed line {line!r} ({error})") from error
+    return rows
+
+
+def read_cub_metadata(root: str | Path) -> CUBMetadata:
+    folder = Path(root) / "CUB_200_2011"
+    missing = [name for name in METADATA_FILES if not (folder / name).is_file()]
+    if missing or not (folder / "images").is_dir():
+        raise DatasetError(f"CUB-200-2011 not found in {folder}: missing {', '.join(missing) or 'images/'}. "
+                           f"Expected {', '.join(METADATA_FILES)} and images/<class>/<file>.jpg. {HOW_TO_GET}")
+    images = _read_table(folder / "images.txt", 2, (str,))
+    labels = _read_table(folder / "image_class_labels.txt", 2, (int,))
+    split = _read_table(folder / "train_test_split.txt", 2, (int,))
+    boxes = _read_table(folder / "bounding_boxes.txt", 5, (float, float, float, float))
+    classes = _read_table(folder / "classes.txt", 2, (str,))
+    ids = sorted(images)
+    for name, table in (("image_class_labels.txt", labels), ("train_test_split.txt", split),
+                        ("bounding_boxes.txt", boxes)):
+        absent = [i for i in ids if i not in table]
+        if absent:
+            raise DatasetError(f"{folder / name} lists no entry for image id(s) {absent[:10]}")
+    class_ids = sorted(classes)
+    if class_ids != list(range(1, len(class_ids) + 1)):
+        raise DatasetError(f"{folder / 'classes.txt'}: class ids must be 1..{len(class_ids)}")
+    bad = [i for i in ids if not 1 <= labels[i][0] <= len(class_ids)]
+    if bad:
+        raise DatasetError(f"{folder / 'image_class_labels.txt'}: image id {bad[0]} has class {labels[bad[0]][0]}, "
+                           f"outside 1..{len(class_ids)}")
+    paths = [folder / "images" / images[i][0] for i in ids]
+    absent_files = [p for p in paths if not p.is_file()]
+    if absent_files:
+        raise DatasetError(f"{len(absent_files)} image(s) listed in {folder / 'images.txt'} are missing, "
+                           f"first {absent_files[0]}. {HOW_TO_GET}")
+    xywh = torch.tensor([boxes[i] for i in ids], dtype=torch.float64)
+    corners = torch.stack([xywh[:, 0], xywh[:, 1], xywh[:, 0] + xywh[:, 2] - 1, xywh[:, 1] + xywh[:, 3] - 1], 1)
+    return CUBMetadata(
+        folder=folder,
+        paths=paths,
+        labels=torch.tensor([labels[i][0] - 1 for i in ids]),
+        is_train=torch.tensor([split[i][0] == 1 for i in ids]),
+        boxes=corners.float(),
+        class_names=[classes[c][0] for c in class_ids],
+    )
+
+
+class CUBImages(Dataset):
+    """Items {image, label, boxes} of the given image indices, through a BoxedTransform."""
+
+    def __init__(self, meta: CUBMetadata, indices: list[int], transform: BoxedTransform):
+        self.meta = meta
+        self.indices = list(indices)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> dict:
+        index = self.indices[i]
+        image = read_rgb(self.meta.paths[index])
+        image, boxes = self.transform(image, self.meta.boxes[index : index + 1])
+        return {"image": image, "label": int(self.meta.labels[index]), "boxes": boxes}
+
+
+# --------------------------------------------------------------------------- splits
+def per_class_share(labels: torch.Tensor, indices: torch.Tensor, share: float,
+                    generator: torch.Generator) -> torch.Tensor:
+    """A seeded `share` (rounded, at least one where a class has two or more) of each class's indices."""
+    chosen = []
+    for k in labels[indices].unique().tolist():
+        members = indices[labels[indices] == k]
+        count = min(len(members) - 1, max(1, round(len(members) * share))) if len(members) > 1 else 0
+        chosen.append(members[torch.randperm(len(members), generator=generator)[:count]])
+    return torch.cat(chosen).sort().values if chosen else indices[:0]
+
+
+def drop_half_of_classes(labels: torch.Tensor, indices: torch.Tensor, classes: torch.Tensor,
+                         generator: torch.Generator) -> torch.Tensor:
+    """`indices` without a seeded half (rounded down) of the images of each class in `classes`."""
+    dropped = []
+    for k in classes.tolist():
+        members = indices[labels[indices] == k]
+        dropped.append(members[torch.randperm(len(members), generator=generator)[: len(members) // 2]])
+    drop = torch.cat(dropped) if dropped else indices[:0]
+    return indices[~torch.isin(indices, drop)]
+
+
+def classification_splits(meta: CUBMetadata, seed: int, imbalanced: bool) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    all_ids = torch.arange(len(meta.labels))
+    official_train, test = all_ids[meta.is_train], all_ids[~meta.is_train]
+    val = per_class_share(meta.labels, official_train, 0.1, generator)
+    train = official_train[~torch.isin(official_train, val)]
+    # the same classes lose half their images in test_imb whether or not the run is imbalanced
+    reduced = torch.randperm(meta.num_classes, generator=generator)[: meta.num_classes // 2].sort().values
+    splits = {"train": train, "val": val, "test": test,
+              "test_imb": drop_half_of_classes(meta.labels, test, reduced, generator)}
+    if imbalanced:
+        for name in ("train", "val"):
+            splits[name] = drop_half_of_classes(meta.labels, splits[name], reduced, generator)
+    return splits
+
+
+def inception_transforms(image_size: int) -> dict[str, BoxedTransform]:
+    """torchvision's Inception-V3 preprocessing: random-resized crop + flip; resize 342 + centre crop 299."""
+    resize = round(image_size * 342 / 299)
+    return {
+        "train": BoxedTransform([v2.RandomResizedCrop(image_size, antialias=True), v2.RandomHorizontalFlip()]),
+        "eval": BoxedTransform([v2.Resize(resize, antialias=True), v2.CenterCrop(image_size)]),
+    }
+
+
+class CUBClassificationDataModule(pl.LightningDataModule):
+    test_split_names = ("test", "test_imb")
+
+    def __init__(self, root: str = "data", imbalanced: bool = False, seed: int = 0, image_size: int = 299,
+                 batch_size: int = 32, eval_batch_size: int = 64, num_workers: int = 4, pin_memory: bool = True):
+        super().__init__()
+        self.root = root
+        self.imbalanced = imbalanced
+        self.seed = seed
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.meta: CUBMetadata | None = None
+        self.splits: dict[str, torch.Tensor] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.meta is None:
+            self.meta = read_cub_metadata(self.root)
+            self.splits = classification_splits(self.meta, self.seed, self.imbalanced)
+
+    @property
+    def num_classes(self) -> int:
+        self.setup()
+        return self.meta.num_classes
+
+    @property
+    def class_prior(self) -> list[float]:
+        self.setup()
+        labels = self.meta.labels[self.splits["train"]]
+        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+
+    def model_kwargs(self) -> dict:
+        return {"num_classes": self.num_classes, "class_prior": self.class_prior}
+
+    def _loader(self, split: str, train: bool) -> DataLoader:
+        transform = inception_transforms(self.image_size)["train" if train else "eval"]
+        return DataLoader(CUBImages(self.meta, self.splits[split].tolist(), transform),
+                          batch_size=self.batch_size if train else self.eval_batch_size, shuffle=train,
+                          drop_last=False, num_workers=self.num_workers, pin_memory=self.pin_memory,
+                          persistent_workers=self.num_workers > 0, collate_fn=collate_items)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", train=False)
+
+    def test_dataloader(self) -> list[DataLoader]:
+        return [self._loader(name, train=False) for name in self.test_split_names]

@@ -1,0 +1,77 @@
+"""Image dataset items with ground-truth boxes: decoding, transforms that move the
+boxes with the image, and the collate function (shared by CUB and Tiny-ImageNet).
+
+An item is a dict: `image` (3, H, W) float, `label` int, `boxes` (K, 4) float,
+inclusive pixel corners (x0, y0, x1, y1) in the transformed image, clipped to it.
+
+Boxes move through a resize or crop by SPEC §4.2's rule: an inclusive box is
+the continuous span [x0, x1 + 1); the span is transformed; then
+x0' = floor(x0), x1' = ceil(x1 + 1) - 1, clipped to the image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torchvision import tv_tensors
+from torchvision.io import ImageReadMode, decode_image
+from torchvision.transforms import v2
+
+from infocam_lit.data.idx import DatasetError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+_EPS = 1e-4  # float slack before floor / ceil, so an exact pixel edge does not round outwards
+
+
+def read_rgb(path: Path) -> torch.Tensor:
+    """uint8 (3, H, W); a missing or undecodable file raises DatasetError naming it."""
+    try:
+        data = torch.frombuffer(bytearray(path.read_bytes()), dtype=torch.uint8)
+        return decode_image(data, mode=ImageReadMode.RGB)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise DatasetError(f"cannot read image {path}: {error}") from error
+
+
+def inclusive_to_span(boxes: torch.Tensor) -> torch.Tensor:
+    return boxes + torch.tensor([0.0, 0.0, 1.0, 1.0])
+
+
+def span_to_inclusive(spans: torch.Tensor, width: int, height: int) -> torch.Tensor:
+    x0y0 = torch.floor(spans[:, :2] + _EPS)
+    x1y1 = torch.ceil(spans[:, 2:] - _EPS) - 1
+    boxes = torch.cat([x0y0, x1y1], dim=1)
+    limit = torch.tensor([width - 1, height - 1, width - 1, height - 1], dtype=boxes.dtype)
+    return torch.minimum(boxes.clamp_min(0), limit)
+
+
+class BoxedTransform:
+    """A torchvision v2 geometric pipeline applied to image and boxes together, then normalised."""
+
+    def __init__(self, geometric: list, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+        self.geometric = v2.Compose(geometric)
+        self.to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
+
+    def __call__(self, image: torch.Tensor, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        height, width = image.shape[-2:]
+        spans = tv_tensors.BoundingBoxes(inclusive_to_span(boxes.float()), format="XYXY",
+                                         canvas_size=(height, width))
+        image, spans = self.geometric(tv_tensors.Image(image), spans)
+        out_height, out_width = image.shape[-2:]
+        return self.to_float(image).as_subclass(torch.Tensor), span_to_inclusive(
+            spans.as_subclass(torch.Tensor), out_width, out_height)
+
+
+def collate_items(items: list[dict]) -> dict:
+    """Stack images and labels; pad boxes to (B, K_max, 4) with -1, `box_count` (B,) says how many are real."""
+    counts = torch.tensor([len(item["boxes"]) for item in items])
+    boxes = torch.full((len(items), max(int(counts.max()), 1), 4), -1.0)
+    for i, item in enumerate(items):
+        boxes[i, : len(item["boxes"])] = item["boxes"]
+    return {
+        "image": torch.stack([item["image"] for item in items]),
+        "label": torch.tensor([item["label"] for item in items]),
+        "boxes": boxes,
+        "box_count": counts,
+    }

@@ -1,0 +1,159 @@
+"""MNIST from torchvision's on-disk layout, held in memory (paper §4.2, Table 3).
+
+`<root>/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`. Images stay
+uint8 in memory and are normalised per batch on the device
+(`on_after_batch_transfer`), so no PIL and no per-item transform runs.
+
+Splits: a seeded `val_fraction` of the official train file is the validation
+split. `imbalanced=true` keeps every odd digit and a seeded tenth of each even
+digit in train and validation. Two test splits are always reported: `test`, the
+official (balanced) test file, and `test_imb`, the same file imbalanced the
+same way (seeded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+
+from infocam_lit.data.idx import DatasetError, read_idx
+from infocam_lit.data.tensor_loader import TensorBatchLoader
+
+MEAN, STD = 0.1307, 0.3081
+NUM_CLASSES = 10
+EVEN_DIGIT_KEEP = 0.1  # imbalanced: the share of each even digit that is kept
+FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def raw_folder(root: str | Path) -> Path:
+    return Path(root) / "MNIST" / "raw"
+
+
+def find_file(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def missing_files_message(folder: Path, missing: list[str]) -> str:
+    return (f"MNIST files missing in {folder}: {', '.join(missing)} (each may also end in .gz). "
+            f"Expected: {', '.join(n for pair in FILES.values() for n in pair)}. "
+            "Set data.download=true on a machine with internet access, or copy the four files of "
+            "the official MNIST distribution there.")
+
+
+def download_mnist(root: str | Path) -> None:
+    from torchvision.datasets import MNIST
+
+    try:
+        for train in (True, False):
+            MNIST(str(root), train=train, download=True)
+    except Exception as error:  # network errors come in many types
+        raise DatasetError(f"could not download MNIST into {raw_folder(root)}: {error}. "
+                           f"{missing_files_message(raw_folder(root), ['(all)'])}") from error
+
+
+def load_mnist_split(root: str | Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 images (N, 28, 28) and long labels (N,) of the official 'train' or 'test' file."""
+    folder = raw_folder(root)
+    image_name, label_name = FILES[split]
+    paths = {name: find_file(folder, name) for name in (image_name, label_name)}
+    missing = [name for name, path in paths.items() if path is None]
+    if missing:
+        raise DatasetError(missing_files_message(folder, missing))
+    images = read_idx(paths[image_name], expected_ndim=3)
+    labels = read_idx(paths[label_name], expected_ndim=1)
+    if len(images) != len(labels):
+        raise DatasetError(f"{paths[image_name]} holds {len(images)} images but {paths[label_name]} "
+                           f"holds {len(labels)} labels")
+    if labels.numel() and int(labels.max()) >= NUM_CLASSES:
+        raise DatasetError(f"{paths[label_name]} has label {int(labels.max())}; MNIST labels are 0..9")
+    return images, labels.long()
+
+
+def imbalanced_subset(labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Indices keeping every odd digit and a seeded tenth (rounded) of each even digit."""
+    keep = []
+    for digit in range(NUM_CLASSES):
+        members = torch.nonzero(labels == digit).squeeze(1)
+        if digit % 2 == 0:
+            count = round(len(members) * EVEN_DIGIT_KEEP)
+            members = members[torch.randperm(len(members), generator=generator)[:count]]
+        keep.append(members)
+    return torch.cat(keep).sort().values
+
+
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (B, 28, 28) -> float (B, 1, 28, 28), standardised with MNIST's mean and std."""
+    return ((images.float() / 255.0 - MEAN) / STD).unsqueeze(1)
+
+
+class MNISTDataModule(pl.LightningDataModule):
+    test_split_names = ("test", "test_imb")
+
+    def __init__(self, root: str = "data", download: bool = False, imbalanced: bool = False,
+                 val_fraction: float = 1 / 12, seed: int = 0, batch_size: int = 64, eval_batch_size: int = 1000):
+        super().__init__()
+        self.root = root
+        self.download = download
+        self.imbalanced = imbalanced
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def prepare_data(self) -> None:
+        folder = raw_folder(self.root)
+        if self.download and any(find_file(folder, n) is None for pair in FILES.values() for n in pair):
+            download_mnist(self.root)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        generator = torch.Generator().manual_seed(self.seed)
+        images, labels = load_mnist_split(self.root, "train")
+        order = torch.randperm(len(labels), generator=generator)
+        n_val = round(len(labels) * self.val_fraction)
+        parts = {"val": order[:n_val].sort().values, "train": order[n_val:].sort().values}
+        for split, index in parts.items():
+            if self.imbalanced:
+                index = index[imbalanced_subset(labels[index], generator)]
+            self.splits[split] = (images[index], labels[index])
+        test_images, test_labels = load_mnist_split(self.root, "test")
+        self.splits["test"] = (test_images, test_labels)
+        keep = imbalanced_subset(test_labels, generator)
+        self.splits["test_imb"] = (test_images[keep], test_labels[keep])
+
+    @property
+    def num_classes(self) -> int:
+        return NUM_CLASSES
+
+    @property
+    def class_prior(self) -> list[float]:
+        self.setup()
+        labels = self.splits["train"][1]
+        return (torch.bincount(labels, minlength=NUM_CLASSES).double() / len(labels)).tolist()
+
+    def model_kwargs(self) -> dict:
+        return {"num_classes": NUM_CLASSES, "class_prior": self.class_prior}
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return TensorBatchLoader(self.splits["train"], self.batch_size, shuffle=True, seed=self.seed)
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return TensorBatchLoader(self.splits["val"], self.eval_batch_size, shuffle=False)
+
+    def test_dataloader(self) -> list[TensorBatchLoader]:
+        return [TensorBatchLoader(self.splits[name], self.eval_batch_size, shuffle=False)
+                for name in self.test_split_names]
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        images, labels = batch
+        return normalize(images), labels

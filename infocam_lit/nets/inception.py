@@ -1,0 +1,48 @@
+"""Inception-V3 (torchvision) for 299x299 classification, with its auxiliary classifier.
+
+In training it returns (logits, aux_logits) and the module adds the auxiliary
+loss (weight 0.4, as torchvision's reference recipe); in eval, logits only.
+The auxiliary head needs inputs of about 299 pixels; `aux_logits=False` drops it
+(for small test images).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models import Inception_V3_Weights, inception_v3
+
+from infocam_lit.nets.pretrained import load_pretrained
+
+
+class InceptionV3Classifier(nn.Module):
+    def __init__(self, num_classes: int, pretrained: bool | str = True, freeze_backbone: bool = False,
+                 aux_logits: bool = True):
+        super().__init__()
+        # torchvision's own initialisation when training from scratch; pretrained weights overwrite it
+        self.net = inception_v3(weights=None, aux_logits=True, init_weights=not pretrained)
+        if pretrained:
+            load_pretrained(self.net, Inception_V3_Weights.IMAGENET1K_V1, pretrained, "inception_v3")
+        self.net.fc = nn.Linear(self.net.fc.in_features, num_classes)
+        if aux_logits:
+            self.net.AuxLogits.fc = nn.Linear(self.net.AuxLogits.fc.in_features, num_classes)
+        else:
+            self.net.AuxLogits, self.net.aux_logits = None, False
+        self.freeze_backbone = freeze_backbone
+        if freeze_backbone:
+            for name, param in self.net.named_parameters():
+                param.requires_grad = name.startswith(("fc.", "AuxLogits.fc."))
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_backbone and mode:  # frozen layers keep their batch-norm statistics
+            for name, module in self.net.named_children():
+                if name not in ("fc", "AuxLogits"):
+                    module.eval()
+        return self
+
+    def forward(self, x: torch.Tensor):
+        out = self.net(x)
+        if self.training and self.net.aux_logits:
+            return out.logits, out.aux_logits
+        return out.logits if isinstance(out, tuple) else out

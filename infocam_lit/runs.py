@@ -1,0 +1,68 @@
+"""Finished runs on disk: one folder per job, with its config and metrics.json."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class Run:
+    folder: Path
+    config: dict
+    metrics: dict | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.metrics is None
+
+
+def find_runs(root: Path) -> list[Run]:
+    runs = []
+    folders = {p.parent.parent for p in root.rglob(".hydra/config.yaml")}
+    for folder in sorted(folders):
+        config_file = folder / "config.yaml"  # resolved, written by the run itself
+        if not config_file.is_file():
+            config_file = folder / ".hydra" / "config.yaml"
+        config = yaml.safe_load(config_file.read_text()) or {}
+        metrics_file = folder / "metrics.json"
+        if metrics_file.is_file():
+            runs.append(Run(folder, config, json.loads(metrics_file.read_text())))
+        else:
+            runs.append(Run(folder, config, error=_failure_reason(folder)))
+    return runs
+
+
+def _failure_reason(folder: Path) -> str:
+    logs = sorted(folder.glob("*.log"))
+    for log_file in logs:
+        lines = [line for line in log_file.read_text(errors="replace").splitlines() if "Error" in line]
+        if lines:
+            return lines[-1][-200:]
+    return "no metrics.json (failed or unfinished)"
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return math.nan, math.nan
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

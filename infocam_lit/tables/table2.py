@@ -1,0 +1,127 @@
+"""Table 2 (and Table 1): I(X;Y) estimates on the Gaussian mixture, from MI-experiment runs."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infocam_lit import gmm
+from infocam_lit.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
+from infocam_lit.runs import Run, fmt, markdown_table, mean_std, pct
+
+
+@dataclass
+class Table2Row:
+    imbalanced: bool
+    dim: int
+    estimator: str
+    mi: list[float] = field(default_factory=list)
+    mi_se: list[float] = field(default_factory=list)
+    mi_true: float = math.nan
+    mi_mc: list[float] = field(default_factory=list)
+    acc: list[float] = field(default_factory=list)
+    acc_bayes: list[float] = field(default_factory=list)
+
+
+def estimator_name(config: dict) -> str:
+    target = (config.get("model") or {}).get("_target_", "")
+    if target.endswith("MINEModule"):
+        return "mine"
+    return str((config.get("loss") or {}).get("name"))
+
+
+def is_mi_run(config: dict) -> bool:
+    return (config.get("data") or {}).get("_target_", "").endswith("GMMDataModule")
+
+
+def table2_rows(runs: list[Run]) -> list[Table2Row]:
+    rows: dict[tuple, Table2Row] = {}
+    for run in runs:
+        if run.failed or not is_mi_run(run.config):
+            continue
+        data, m = run.config["data"], run.metrics
+        key = (bool(data["imbalanced"]), int(data["dim"]), estimator_name(run.config))
+        row = rows.setdefault(key, Table2Row(*key))
+        row.mi.append(m["test/mi"])
+        row.mi_se.append(m["test/mi_se"])
+        row.mi_true = m["test/mi_true"]
+        row.mi_mc.append(m["test/mi_mc"])
+        if "test/acc" in m:
+            row.acc.append(m["test/acc"])
+            # the rule the loss learns: prior rule for softmax, balanced rule otherwise
+            row.acc_bayes.append(m["test/acc_bayes" if key[2] == "softmax" else "test/acc_bayes_balanced"])
+    order = {"softmax": 0, "pc_softmax": 1, "logit_adjusted": 2, "mine": 3}
+    return sorted(rows.values(), key=lambda r: (r.imbalanced, r.dim, order.get(r.estimator, 9)))
+
+
+TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE",
+                  "abs. error", "accuracy", "Bayes rule", "paper MI", "paper MC", "paper accuracy"]
+
+
+def table2_records(rows: list[Table2Row]) -> list[dict]:
+    records = []
+    for r in rows:
+        mi, mi_std = mean_std(r.mi)
+        acc, _ = mean_std(r.acc)
+        bayes, _ = mean_std(r.acc_bayes)
+        records.append({
+            "setting": "imbalanced" if r.imbalanced else "balanced",
+            "d": r.dim,
+            "estimator": r.estimator,
+            "seeds": len(r.mi),
+            "exact I": r.mi_true,
+            "MC (ours)": mean_std(r.mi_mc)[0],
+            "estimate": mi,
+            "estimate std": mi_std,
+            "test SE": mean_std(r.mi_se)[0],
+            "abs. error": abs(mi - r.mi_true),
+            "accuracy": acc,
+            "Bayes rule": bayes,
+            "paper MI": table2_value(TABLE2_MI, r.imbalanced, r.estimator, r.dim),
+            "paper MC": table2_value(TABLE2_MI, r.imbalanced, "mc", r.dim),
+            "paper accuracy": table2_value(TABLE2_ACCURACY, r.imbalanced, r.estimator, r.dim),
+        })
+    return records
+
+
+def table2_markdown(records: list[dict]) -> str:
+    rows = [[
+        rec["setting"], str(rec["d"]), rec["estimator"], str(rec["seeds"]), fmt(rec["exact I"], 4),
+        fmt(rec["MC (ours)"], 4),
+        f"{fmt(rec['estimate'], 4)} ± {fmt(rec['estimate std'], 4) if rec['seeds'] > 1 else '—'}",
+        fmt(rec["test SE"], 4), fmt(rec["abs. error"], 4), pct(rec["accuracy"]), pct(rec["Bayes rule"]),
+        fmt(rec["paper MI"], 2), fmt(rec["paper MC"], 2), pct(rec["paper accuracy"]),
+    ] for rec in records]
+    return markdown_table(TABLE2_COLUMNS, rows)
+
+
+def table1_markdown() -> str:
+    """The paper's Table 1: the mixture's classes, means, train counts and priors."""
+    lines = ["| y | μ | balanced: train / val / test | imbalanced: train / val / test | p(y) imbalanced |",
+             "|---|---|---|---|---|"]
+    balanced, imbalanced = gmm.split_counts(False), gmm.split_counts(True)
+    prior = gmm.class_prior(True)
+    for k, mu in enumerate(gmm.CLASS_MEANS):
+        b = " / ".join(f"{balanced[s][k]:,}" for s in ("train", "val", "test"))
+        i = " / ".join(f"{imbalanced[s][k]:,}" for s in ("train", "val", "test"))
+        lines.append(f"| {k} | {mu:+g} | {b} | {i} | {prior[k]:.3f} |")
+    return "\n".join(lines)
+
+
+def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    """The Markdown section (with its figures written to `out`) and the CSV records, or None."""
+    rows = table2_rows(runs)
+    if not rows:
+        return None
+    from infocam_lit.figures import plot_estimates_vs_dim, plot_test_sets_pca
+
+    records = table2_records(rows)
+    figure = plot_estimates_vs_dim(records, out / "mi_vs_dim.png")
+    mi_runs = [run for run in runs if not run.failed and is_mi_run(run.config)]
+    covered = sorted({(int(run.config["data"]["dim"]), bool(run.config["data"]["imbalanced"])) for run in mi_runs})
+    plot_test_sets_pca(covered, min(int(run.config["data"]["seed"]) for run in mi_runs), out / "test_sets_pca.png")
+    markdown = ("### Table 2: I(X;Y) estimates (nats, test split)\n\n" + table2_markdown(records)
+                + f"\n\n![estimates vs d]({os.path.relpath(figure, link_from)})")
+    return markdown, records

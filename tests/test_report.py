@@ -1,0 +1,61 @@
+"""The report's tables from hand-made run folders (no training): values, p-values, failed jobs."""
+
+import json
+import math
+
+import pytest
+import yaml
+
+from infocam_lit import report
+from infocam_lit.tables.table3 import mann_whitney_p
+
+
+def make_run(folder, config, metrics=None):
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    if metrics is not None:
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+
+
+def classification_config(experiment, imbalanced, loss, seed):
+    return {"experiment_name": experiment, "seed": seed, "loss": {"name": loss},
+            "data": {"_target_": "infocam_lit.data.mnist.MNISTDataModule", "imbalanced": imbalanced}}
+
+
+def test_mann_whitney_matches_the_exact_small_sample_value():
+    # five against five, completely separated: the exact two-sided p is 2 / C(10, 5)
+    assert mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) == pytest.approx(2 / 252)
+    assert math.isnan(mann_whitney_p([1.0], [2.0, 3.0]))
+
+
+def test_table3_from_runs(tmp_path, capsys):
+    for seed in range(5):
+        for loss, offset in (("softmax", 0.0), ("pc_softmax", 0.01)):
+            metrics = {"test/acc": 0.95 + offset + 0.001 * seed, "test/acc_macro": 0.90 + 2 * offset + 0.001 * seed,
+                       "test_imb/acc": 0.9, "test_imb/acc_macro": 0.85}
+            if loss == "softmax":
+                metrics["test/acc_macro_posthoc"] = 0.905
+            make_run(tmp_path / f"{loss}_{seed}", classification_config("mnist", True, loss, seed), metrics)
+    make_run(tmp_path / "died", classification_config("mnist", True, "softmax", 9))
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    assert "| mnist | imbalanced | test | 5 / 5 | 95.20 ± 0.16 | 96.20 ± 0.16 | 0.008 |" in table
+    assert "| 90.20 ± 0.16 | 92.20 ± 0.16 | 0.008 | 90.50 ± 0.00 |" in table
+    assert "| mnist | imbalanced | test_imb | 5 / 5 |" in table and "96.8% / 96.9%" in table  # paper, matched split
+    assert "Failed jobs" in table and "died" in table
+    rows = (tmp_path / "table3.csv").read_text().splitlines()
+    assert len(rows) == 3 and "softmax acc mean" in rows[0]
+    assert (tmp_path / "table.csv").is_file()
+
+
+def test_readme_blocks_are_replaced(tmp_path):
+    runs = tmp_path / "runs"
+    for seed in range(2):
+        make_run(runs / str(seed), classification_config("mnist", False, "pc_softmax", seed),
+                 {"test/acc": 0.98, "test/acc_macro": 0.97})
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:table3 -->\nold\n<!-- /results:table3 -->\nend\n")
+    report.main([str(runs), "--readme", str(readme)])
+    text = readme.read_text()
+    assert "old" not in text and "### Table 3" in text and text.startswith("intro") and text.endswith("end\n")
