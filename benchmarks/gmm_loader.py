@@ -9,14 +9,17 @@ training step, which is what an epoch really costs.
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from infocam_lit.data.gmm import GMMDataModule
-from infocam_lit.losses import ClassificationLoss
-from infocam_lit.nets.mlp import mlp
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from infocam_lit.data.gmm import GMMDataModule  # noqa: E402
+from infocam_lit.losses import ClassificationLoss  # noqa: E402
+from infocam_lit.nets.mlp import mlp  # noqa: E402
 
 REPEATS = 3
 

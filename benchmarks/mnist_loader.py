@@ -50,10 +50,9 @@ def main() -> None:
         dm = MNISTDataModule(root=root, batch_size=64, val_fraction=1 / 12)
         dm.setup()
         ours = dm.train_dataloader()
-        reference = DataLoader(
-            datasets.MNIST(root, train=True, download=False,
-                           transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])),
-            batch_size=64, shuffle=True)
+        per_item = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+        reference = DataLoader(datasets.MNIST(root, train=True, download=False, transform=per_item),
+                               batch_size=64, shuffle=True)
 
         def ours_prepare(images, labels):
             return normalize(images), labels

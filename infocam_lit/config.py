@@ -35,6 +35,38 @@ class OptimizerName(str, Enum):
     sgd = "sgd"
 
 
+class RegionMode(str, Enum):
+    same = "same"
+    legacy = "legacy"
+
+
+class PlusMode(str, Enum):
+    paper = "paper"
+    legacy = "legacy"
+
+
+class Upsample(str, Enum):
+    bicubic = "bicubic"
+    bilinear = "bilinear"
+    nearest = "nearest"
+
+
+class EvalTransform(str, Enum):
+    wsolevaluation = "wsolevaluation"  # resize straight to the crop size
+    legacy = "legacy"  # resize, then centre crop (the authors')
+
+
+class WSOLNetName(str, Enum):
+    vgg16_gap = "vgg16_gap"
+    resnet50 = "resnet50"
+    small_gap_cnn = "small_gap_cnn"  # trained from scratch; small images and quick CPU runs
+
+
+class ADLPositions(str, Enum):
+    paper = "paper"
+    wsolevaluation = "wsolevaluation"  # VGG only: the second ADL before pool4
+
+
 class SchedulerName(str, Enum):
     none = "none"
     step = "step"  # lr x gamma at each epoch in `milestones`
@@ -103,6 +135,59 @@ class CUBClassificationDataConfig:
         _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
 
 
+@dataclass
+class CUBWSOLDataConfig:
+    _target_: str = "infocam_lit.data.cub.CUBWSOLDataModule"
+    root: str = "${paths.data_dir}"
+    resize_size: int = 256
+    crop_size: int = 224
+    eval_transform: EvalTransform = EvalTransform.wsolevaluation
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    num_workers: int = 4
+    pin_memory: bool = True
+
+    def __post_init__(self) -> None:
+        _require(self.crop_size >= 8, "data.crop_size", ">= 8", self.crop_size)
+        _require(self.resize_size >= self.crop_size, "data.resize_size", f">= data.crop_size ({self.crop_size})",
+                 self.resize_size)
+        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
+        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+
+
+@dataclass
+class TinyImageNetDataConfig:
+    _target_: str = "infocam_lit.data.tiny_imagenet.TinyImageNetDataModule"
+    root: str = "${paths.data_dir}"
+    batch_size: int = 256
+    eval_batch_size: int = 256
+    num_workers: int = 4
+    pin_memory: bool = True
+
+    def __post_init__(self) -> None:
+        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
+        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+
+
+# --------------------------------------------------------------------------- localisation maps
+@dataclass
+class CamConfig:
+    region_size: int = 5  # R of the region sum (Eq. 13-15); 1 = no region
+    region_mode: RegionMode = RegionMode.same
+    plus_mode: PlusMode = PlusMode.paper
+    threshold: float = 0.2  # box threshold, a fraction of the map's maximum after min-max normalisation
+    upsample: Upsample = Upsample.bicubic
+    maxboxacc_in_val: bool = False  # MaxBoxAccV2 sweeps thresholds over every image: test only by default
+    threshold_step: float = 0.01  # MaxBoxAccV2's threshold grid
+
+    def __post_init__(self) -> None:
+        _require(self.region_size >= 1, "cam.region_size", ">= 1", self.region_size)
+        _require(0 <= self.threshold < 1, "cam.threshold", "in [0, 1)", self.threshold)
+        _require(0 < self.threshold_step <= 0.5, "cam.threshold_step", "in (0, 0.5]", self.threshold_step)
+
+
 # --------------------------------------------------------------------------- model
 @dataclass
 class OptimizerConfig:
@@ -114,10 +199,12 @@ class OptimizerConfig:
     scheduler: SchedulerName = SchedulerName.none
     milestones: list[int] = field(default_factory=list)  # epochs, for scheduler=step
     gamma: float = 0.1  # decay factor, for scheduler=step
+    new_layers_lr_mult: float = 1.0  # WSOL: learning rate factor of the layers not taken from ImageNet
 
     def __post_init__(self) -> None:
         _require(self.lr > 0, "model.optimizer.lr", "> 0", self.lr)
         _require(0 < self.gamma <= 1, "model.optimizer.gamma", "in (0, 1]", self.gamma)
+        _require(self.new_layers_lr_mult > 0, "model.optimizer.new_layers_lr_mult", "> 0", self.new_layers_lr_mult)
         _require(self.weight_decay >= 0, "model.optimizer.weight_decay", ">= 0", self.weight_decay)
         _require(self.momentum >= 0, "model.optimizer.momentum", ">= 0", self.momentum)
 
@@ -152,6 +239,31 @@ class InceptionV3NetConfig:
         _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
                  self.pretrained)
         _require(self.aux_loss_weight >= 0, "model.net.aux_loss_weight", ">= 0", self.aux_loss_weight)
+
+
+@dataclass
+class WSOLNetConfig:
+    name: WSOLNetName = WSOLNetName.vgg16_gap
+    pretrained: Any = True  # true (torchvision's ImageNet weights), false, or a local weights file
+    adl: bool = False
+    adl_drop_rate: float = 0.75
+    adl_gamma: float = 0.8  # 0.8 for VGG, 0.9 for ResNet (set by each model file)
+    adl_positions: ADLPositions = ADLPositions.paper
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
+                 self.pretrained)
+        _require(0 <= self.adl_drop_rate <= 1, "model.net.adl_drop_rate", "in [0, 1]", self.adl_drop_rate)
+        _require(0 <= self.adl_gamma <= 1, "model.net.adl_gamma", "in [0, 1]", self.adl_gamma)
+        _require(self.name == WSOLNetName.vgg16_gap or self.adl_positions == ADLPositions.paper,
+                 "model.net.adl_positions", "'paper' for resnet50", self.adl_positions.value)
+
+
+@dataclass
+class WSOLModelConfig:
+    _target_: str = "infocam_lit.modules.wsol.WSOLModule"
+    net: WSOLNetConfig = field(default_factory=WSOLNetConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
 
 
 @dataclass
@@ -279,6 +391,10 @@ def register_configs() -> None:
         ("data", "gmm", GMMDataConfig),
         ("data", "mnist", MNISTDataConfig),
         ("data", "cub_cls", CUBClassificationDataConfig),
+        ("data", "cub_wsol", CUBWSOLDataConfig),
+        ("data", "tiny_imagenet", TinyImageNetDataConfig),
+        ("model", "wsol", WSOLModelConfig),
+        ("cam", "cam", CamConfig),
         ("model", "classifier", ClassifierModelConfig),
         ("model", "mnist_cnn", MNISTCNNModelConfig),
         ("model", "inception_v3", InceptionV3ModelConfig),
@@ -290,33 +406,34 @@ def register_configs() -> None:
         cs.store(group=f"schema/{group}", name=name, node=node)
 
 
-DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig)
-MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig)
+DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig, CUBWSOLDataConfig,
+                TinyImageNetDataConfig)
+MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig, WSOLModelConfig)
 
 
-def typed_section(section: dict) -> DictConfig:
-    """A saved (plain) data or model section, typed again by the schema it was made from."""
-    schema = _schema_of(section)
+def typed_section(section: dict, group: str = "") -> DictConfig:
+    """A saved (plain) config section, typed again by the schema it was made from."""
+    schema = {"loss": LossConfig, "cam": CamConfig}.get(group) or _schema_of(section)
     if schema is None:
         return OmegaConf.create(section)
     return OmegaConf.merge(OmegaConf.structured(schema), section)
 
 
 def _schema_of(section: dict):
-    """Data schemas differ by _target_; classifier schemas by _target_ and net.name."""
+    """The schema with the section's _target_; classifier schemas also differ by net.name."""
+    candidates = [schema for schema in DATA_SCHEMAS + MODEL_SCHEMAS if schema._target_ == section.get("_target_")]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
     net_name = (section.get("net") or {}).get("name")
-    for schema in DATA_SCHEMAS + MODEL_SCHEMAS:
-        if schema._target_ != section.get("_target_"):
-            continue
-        schema_net = getattr(schema, "__dataclass_fields__", {}).get("net")
-        if schema_net is None or schema_net.default_factory().name == net_name:
+    for schema in candidates:
+        if schema.__dataclass_fields__["net"].default_factory().name == net_name:
             return schema
     return None
 
 
 def validate_config(cfg: DictConfig) -> None:
     """Run every section's range checks; raise ConfigError naming the key."""
-    for section in ("data", "model", "loss", "trainer", "callbacks", "logger"):
+    for section in ("data", "model", "loss", "cam", "trainer", "callbacks", "logger"):
         node = cfg.get(section)
         if node is not None and is_dataclass(OmegaConf.get_type(node)):
             OmegaConf.to_object(node)  # builds the dataclass, so __post_init__ runs

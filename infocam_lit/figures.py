@@ -109,3 +109,51 @@ def plot_confusion(confusion, path: Path, title: str, class_names: list[str] | N
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _denormalise(images: torch.Tensor) -> torch.Tensor:
+    from infocam_lit.data.image_items import IMAGENET_MEAN, IMAGENET_STD
+
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    return (images.float() * std + mean).clamp(0, 1)
+
+
+def _draw_box(ax, box, colour: str) -> None:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    ax.add_patch(matplotlib.patches.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False,
+                                              edgecolor=colour, linewidth=1.5))
+
+
+def plot_localization_grid(examples: dict[str, torch.Tensor], folder: Path) -> list[Path]:
+    """cams_<map>.png per map variant (the paper's Figures 2-3): each image with its ground-truth
+    box (red) and predicted box (green), and below it the map over the image."""
+    import matplotlib.patches  # noqa: F401  (used through matplotlib.patches in _draw_box)
+
+    from infocam_lit.boxes import normalize_maps
+
+    images = _denormalise(examples["image"]).permute(0, 2, 3, 1).numpy()
+    variants = [key for key in examples if f"{key}_boxes" in examples]
+    paths = []
+    for variant in variants:
+        heat = normalize_maps(examples[variant].float()).numpy()
+        count = len(images)
+        fig, axes = plt.subplots(2, count, figsize=(2.0 * count, 4.2), squeeze=False)
+        for i in range(count):
+            top, bottom = axes[0][i], axes[1][i]
+            top.imshow(images[i])
+            for k in range(int(examples["gt_count"][i])):
+                _draw_box(top, examples["gt_boxes"][i, k], "red")
+            _draw_box(top, examples[f"{variant}_boxes"][i], "lime")
+            bottom.imshow(images[i])
+            bottom.imshow(heat[i], cmap="jet", alpha=0.5)
+            for ax in (top, bottom):
+                ax.set_xticks([])
+                ax.set_yticks([])
+        fig.suptitle(f"{variant}: ground truth (red), predicted box (green)")
+        fig.tight_layout()
+        path = folder / f"cams_{variant}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths

@@ -101,3 +101,23 @@ class DonskerVaradhanBound(Metric):
         cov = self.t_m / n - mean_t * mean_m
         variance = (var_t - 2 * cov / mean_m + var_m / mean_m**2).clamp_min(0) * n / (n - 1).clamp_min(1)
         return bound, (variance / n).sqrt()
+
+
+class TopKAccuracy(Metric):
+    """Top-1 and top-5 classification accuracy as hit counts."""
+
+    full_state_update = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for name in ("top1", "top5", "count"):
+            self.add_state(name, torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, logits: torch.Tensor, target: torch.Tensor) -> None:
+        top = logits.topk(min(5, logits.shape[1]), dim=1).indices
+        self.top1 += (top[:, 0] == target).sum()
+        self.top5 += (top == target[:, None]).any(1).sum()
+        self.count += len(target)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        return {"cls_top1": self.top1 / self.count, "cls_top5": self.top5 / self.count}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
+    if "test/cls_top1" in metrics:
+        return localization_line(metrics)
     if "test/mi" not in metrics:
         return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))
     parts = [f"I(X;Y) estimate {metrics['test/mi']:.3f} ± {metrics['test/mi_se']:.3f} nats"]
@@ -18,4 +20,14 @@ def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
             parts.append(f"acc {100 * metrics['test/acc']:.1f}% (Bayes {100 * metrics[rule_key]:.1f}%)")
         else:
             parts.append(f"acc {100 * metrics['test/acc']:.1f}%, per-class {100 * metrics['test/acc_macro']:.1f}%")
+    return " | ".join(parts)
+
+
+def localization_line(metrics: dict[str, float]) -> str:
+    """Top-1 classification, then GT-known Loc and MaxBoxAccV2 of CAM, infoCAM and infoCAM+."""
+    parts = [f"top-1 {100 * metrics['test/cls_top1']:.1f}%"]
+    for name in ("cam", "infocam", "infocam_plus"):
+        if f"test/{name}/gt_known_loc" in metrics:
+            parts.append(f"{name}: GT-known {100 * metrics[f'test/{name}/gt_known_loc']:.1f}%, "
+                         f"MaxBoxAccV2 {100 * metrics.get(f'test/{name}/maxboxacc_v2', float('nan')):.1f}%")
     return " | ".join(parts)

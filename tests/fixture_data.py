@@ -82,3 +82,45 @@ def make_cub(root: Path, num_classes: int = 4, train_per_class: int = 10, test_p
                        ("classes", "classes.txt")):
         (folder / file).write_text("\n".join(lines[name]) + "\n")
     return folder, boxes
+
+
+def _object_image(rng: np.random.Generator, height: int, width: int, colour) -> tuple[np.ndarray, tuple]:
+    """Noise with one coloured rectangle; returns the image (3, H, W) and its inclusive corners."""
+    image = rng.integers(0, 90, size=(3, height, width)).astype(np.uint8)
+    w, h = int(rng.integers(width // 4, width // 2)), int(rng.integers(height // 4, height // 2))
+    x, y = int(rng.integers(0, width - w)), int(rng.integers(0, height - h))
+    image[:, y : y + h, x : x + w] = np.array(colour, dtype=np.uint8)[:, None, None]
+    return image, (x, y, x + w - 1, y + h - 1)
+
+
+def make_tiny_imagenet(root: Path, num_classes: int = 3, train_per_class: int = 6, val_per_class: int = 4,
+                       seed: int = 0) -> tuple[Path, dict[str, tuple]]:
+    """<root>/tiny-imagenet-200/ in the official layout, 64x64 JPEGs; boxes are corners x0 y0 x1 y1.
+    Returns the folder and {relative image path: corners}."""
+    rng = np.random.default_rng(seed)
+    folder = root / "tiny-imagenet-200"
+    wnids = [f"n{1000 + k:08d}" for k in range(num_classes)]
+    (folder / "val" / "images").mkdir(parents=True, exist_ok=True)
+    (folder / "wnids.txt").write_text("\n".join(wnids) + "\n")
+    (folder / "words.txt").write_text("\n".join(f"{w}\tthing {k}" for k, w in enumerate(wnids)) + "\n")
+    corners = {}
+    val_lines = []
+    for k, wnid in enumerate(wnids):
+        images = folder / "train" / wnid / "images"
+        images.mkdir(parents=True)
+        lines = []
+        for j in range(train_per_class):
+            image, box = _object_image(rng, 64, 64, COLOURS[k % len(COLOURS)])
+            name = f"{wnid}_{j}.JPEG"
+            write_jpeg(torch.from_numpy(image), str(images / name), quality=95)
+            lines.append(f"{name}\t{box[0]}\t{box[1]}\t{box[2]}\t{box[3]}")
+            corners[f"train/{wnid}/images/{name}"] = box
+        (folder / "train" / wnid / f"{wnid}_boxes.txt").write_text("\n".join(lines) + "\n")
+        for j in range(val_per_class):
+            image, box = _object_image(rng, 64, 64, COLOURS[k % len(COLOURS)])
+            name = f"val_{k * val_per_class + j}.JPEG"
+            write_jpeg(torch.from_numpy(image), str(folder / "val" / "images" / name), quality=95)
+            val_lines.append(f"{name}\t{wnid}\t{box[0]}\t{box[1]}\t{box[2]}\t{box[3]}")
+            corners[f"val/images/{name}"] = box
+    (folder / "val" / "val_annotations.txt").write_text("\n".join(val_lines) + "\n")
+    return folder, corners

@@ -26,6 +26,7 @@ from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, collate_items, read_rgb
+from infocam_lit.data.wsol_base import ImageFolderWSOLDataModule, wsol_transforms
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
                   "classes.txt")
@@ -221,3 +222,52 @@ class CUBClassificationDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> list[DataLoader]:
         return [self._loader(name, train=False) for name in self.test_split_names]
+
+
+# --------------------------------------------------------------------------- localisation (WSOL)
+def wsol_splits(meta: CUBMetadata) -> dict[str, torch.Tensor]:
+    """Official train split for training; the official test split halved per class, alternating
+    (first image to validation, second to test, ...), into validation and test (paper §6.1)."""
+    all_ids = torch.arange(len(meta.labels))
+    test_ids = all_ids[~meta.is_train]
+    position = torch.zeros(len(test_ids), dtype=torch.long)
+    for k in meta.labels[test_ids].unique().tolist():
+        members = meta.labels[test_ids] == k
+        position[members] = torch.arange(int(members.sum()))
+    return {"train": all_ids[meta.is_train], "val": test_ids[position % 2 == 0], "test": test_ids[position % 2 == 1]}
+
+
+class CUBWSOLDataModule(ImageFolderWSOLDataModule):
+    """CUB-200-2011 for weakly supervised localisation (SPEC §4.4); items carry their boxes."""
+
+    def __init__(self, root: str = "data", resize_size: int = 256, crop_size: int = 224,
+                 eval_transform: str = "wsolevaluation", batch_size: int = 32, eval_batch_size: int = 64,
+                 num_workers: int = 4, pin_memory: bool = True):
+        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
+        self.root = root
+        self.image_size = crop_size
+        self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)
+        self.meta: CUBMetadata | None = None
+        self.splits: dict[str, torch.Tensor] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.meta is None:
+            self.meta = read_cub_metadata(self.root)
+            self.splits = wsol_splits(self.meta)
+
+    @property
+    def num_classes(self) -> int:
+        self.setup()
+        return self.meta.num_classes
+
+    @property
+    def class_prior(self) -> list[float]:
+        self.setup()
+        labels = self.meta.labels[self.splits["train"]]
+        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+
+    def model_kwargs(self) -> dict:
+        return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}
+
+    def dataset(self, split: str, transform: BoxedTransform) -> CUBImages:
+        return CUBImages(self.meta, self.splits[split].tolist(), transform)

@@ -50,7 +50,7 @@ class BoxedTransform:
     """A torchvision v2 geometric pipeline applied to image and boxes together, then normalised."""
 
     def __init__(self, geometric: list, mean=IMAGENET_MEAN, std=IMAGENET_STD):
-        self.geometric = v2.Compose(geometric)
+        self.geometric = v2.Compose(geometric) if geometric else v2.Identity()
         self.to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
 
     def __call__(self, image: torch.Tensor, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -75,3 +75,17 @@ def collate_items(items: list[dict]) -> dict:
         "boxes": boxes,
         "box_count": counts,
     }
+
+
+class LabelledImages(torch.utils.data.Dataset):
+    """Items {image, label, boxes} from parallel lists of paths, labels and (K, 4) inclusive boxes."""
+
+    def __init__(self, paths: list[Path], labels: list[int], boxes: list[torch.Tensor], transform: BoxedTransform):
+        self.paths, self.labels, self.boxes, self.transform = paths, labels, boxes, transform
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> dict:
+        image, boxes = self.transform(read_rgb(self.paths[i]), self.boxes[i])
+        return {"image": image, "label": self.labels[i], "boxes": boxes}

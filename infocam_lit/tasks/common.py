@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from pathlib import Path
 
 import pytorch_lightning as pl
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import Callback
 from pytorch_lightning.loggers import WandbLogger
@@ -48,9 +49,18 @@ class RunConfigInCheckpoint(Callback):
         checkpoint[RUN_CONFIG_KEY] = self.run_config
 
 
+# Config groups handed to a module's constructor when it takes them (MINE has no loss, only WSOL maps).
+MODULE_GROUPS = ("loss", "cam")
+
+
+def group_inputs(cfg: DictConfig, target: str) -> dict:
+    parameters = inspect.signature(get_class(target)).parameters
+    return {group: plain(cfg[group]) for group in MODULE_GROUPS if group in parameters and cfg.get(group) is not None}
+
+
 def run_config(cfg: DictConfig) -> dict:
-    return {"experiment_name": cfg.get("experiment_name"), "seed": cfg.get("seed"),
-            "data": plain(cfg.data), "model": plain(cfg.model), "loss": plain(cfg.get("loss"))}
+    return {"experiment_name": cfg.get("experiment_name"), "seed": cfg.get("seed"), "data": plain(cfg.data),
+            "model": plain(cfg.model), **{group: plain(cfg.get(group)) for group in MODULE_GROUPS}}
 
 
 def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> pl.Trainer:
@@ -77,6 +87,7 @@ def finish(trainer: pl.Trainer, module, datamodule, cfg: DictConfig) -> dict[str
         path = write_metrics(cfg.paths.output_dir, metrics)
         log.info("metrics written to %s", path)
         save_confusion_figures(trainer, module, cfg.paths.output_dir)
+        save_localization_figures(trainer, module, cfg.paths.output_dir)
         loss = plain(cfg.get("loss"))
         print(summary_line(metrics, loss["name"] if loss else None), flush=True)
     finish_wandb(trainer, metrics)
@@ -92,6 +103,19 @@ def save_confusion_figures(trainer: pl.Trainer, module, output_dir: str) -> None
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.log_image(key=f"{split}/confusion", images=[str(path)])
+
+
+def save_localization_figures(trainer: pl.Trainer, module, output_dir: str) -> None:
+    """cams_<map>.png in the run folder (the paper's Figures 2-3), also sent to W&B."""
+    examples = getattr(module, "test_examples", None)
+    if not examples:
+        return
+    from infocam_lit.figures import plot_localization_grid
+
+    for path in plot_localization_grid(examples, Path(output_dir)):
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.log_image(key=f"test/{path.stem}", images=[str(path)])
 
 
 def finish_wandb(trainer: pl.Trainer, metrics: dict[str, float]) -> None:

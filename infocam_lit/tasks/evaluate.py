@@ -8,7 +8,6 @@ command line apply on top (e.g. a new data.root), and choosing a whole group
 
 from __future__ import annotations
 
-import inspect
 import logging
 from pathlib import Path
 
@@ -18,11 +17,12 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from infocam_lit.config import ConfigError, LossConfig, typed_section, validate_config
+from infocam_lit.config import ConfigError, typed_section, validate_config
 from infocam_lit.tasks.common import (
     RUN_CONFIG_KEY,
     build_trainer,
     finish,
+    group_inputs,
     instantiate_plain,
     plain,
     run_name,
@@ -30,7 +30,7 @@ from infocam_lit.tasks.common import (
 )
 
 log = logging.getLogger(__name__)
-RESTORED_SECTIONS = ("data", "model", "loss")
+RESTORED_SECTIONS = ("data", "model", "loss", "cam")
 
 
 def load_run_config(ckpt_path: str) -> dict:
@@ -50,8 +50,7 @@ def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictCo
     with open_dict(cfg):
         for section in RESTORED_SECTIONS:
             if section not in chosen_groups and saved.get(section) is not None:
-                cfg[section] = (OmegaConf.merge(OmegaConf.structured(LossConfig), saved["loss"])
-                                if section == "loss" else typed_section(saved[section]))
+                cfg[section] = typed_section(saved[section], section)
         if saved.get("experiment_name"):
             cfg.experiment_name = saved["experiment_name"]
         for o in parsed:
@@ -75,8 +74,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     module_class = get_class(saved["model"]["_target_"])
     # The (restored, then overridden) model and loss settings replace the saved hyper-parameters.
     hparams = {k: v for k, v in plain(cfg.model).items() if k != "_target_"}
-    if "loss" in inspect.signature(module_class).parameters:
-        hparams["loss"] = plain(cfg.loss)
+    hparams.update(group_inputs(cfg, saved["model"]["_target_"]))
     model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     trainer = build_trainer(cfg, callbacks=[], run_name=run_name(cfg))
     trainer.test(model, datamodule=datamodule, verbose=False)

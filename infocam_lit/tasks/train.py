@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 
 import pytorch_lightning as pl
-from hydra.utils import get_class, instantiate
+from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from infocam_lit.config import validate_config
@@ -14,6 +13,7 @@ from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
     finish,
+    group_inputs,
     instantiate_plain,
     plain,
     run_config,
@@ -32,10 +32,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = instantiate_plain(cfg.data)
     datamodule.prepare_data()
     datamodule.setup("fit")
-    model_inputs = datamodule.model_kwargs()
-    if "loss" in inspect.signature(get_class(cfg.model._target_)).parameters:
-        model_inputs["loss"] = plain(cfg.loss)  # MINE has no classification loss
-    model = instantiate_plain(cfg.model, **model_inputs)
+    model = instantiate_plain(cfg.model, **datamodule.model_kwargs(), **group_inputs(cfg, cfg.model._target_))
 
     callbacks = [instantiate(c, _convert_="all") for c in (plain(cfg.callbacks) or {}).values() if c]
     callbacks.append(RunConfigInCheckpoint(run_config(cfg)))

@@ -1,0 +1,153 @@
+"""From maps to boxes, and IoU (SPEC §4.2): batched on tensors, on the maps' device.
+
+Boxes are inclusive pixel corners (x0, y0, x1, y1). A map becomes a box by:
+min-max normalising it per image (a constant map becomes all zeros), keeping
+the pixels above `threshold`, taking the largest 8-connected component and its
+tight box. An empty mask gives (0, 0, 0, 0). Among equally large components
+the one whose first pixel comes first in raster order wins.
+
+Connected components are labelled for the whole batch at once: every
+foreground pixel starts with its own index as label; each round takes the
+smallest label in the 3x3 neighbourhood, hooks the roots of neighbouring
+labels together (scatter-min), and jumps pointers (label <- label[label]) until
+nothing changes, so a component ends labelled with its smallest pixel index in
+a handful of rounds rather than one per pixel of its diameter.
+
+Example:
+    >>> maps = torch.zeros(1, 5, 6); maps[0, 1:3, 2:5] = 1.0
+    >>> boxes_from_maps(maps, threshold=0.2)
+    tensor([[2, 1, 4, 2]])
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+BACKGROUND = -1
+
+
+def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
+    """Per-image min-max normalisation to [0, 1]; constant maps become zeros."""
+    flat = maps.flatten(1).float()
+    low, high = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
+    span = high - low
+    normalised = torch.where(span > 0, (flat - low) / span.clamp_min(torch.finfo(flat.dtype).tiny),
+                             torch.zeros_like(flat))
+    return normalised.view_as(maps)
+
+
+def min_3x3(grid: torch.Tensor, fill: int) -> torch.Tensor:
+    """Minimum over each 3x3 neighbourhood of (B, H, W) integers, `fill` outside: two separable passes."""
+    padded = F.pad(grid, (1, 1, 1, 1), value=fill)
+    rows = torch.minimum(torch.minimum(padded[:, :, :-2], padded[:, :, 1:-1]), padded[:, :, 2:])
+    return torch.minimum(torch.minimum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
+
+
+def connected_components(mask: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
+    """8-connected component labels of a (B, H, W) bool mask, as (B, H, W) long.
+
+    A foreground pixel's label is the flat index (over the whole batch) of the
+    first pixel of its component; background is BACKGROUND (-1). `initial` may be
+    the labels of a mask contained in this one (a higher threshold of the same
+    maps): they are a valid start, since components only merge as the mask grows.
+    """
+    batch, height, width = mask.shape
+    size = batch * height * width
+    # One extra slot, `size`, is the label of every background pixel and a sink that
+    # absorbs their scatters, so every gather and scatter runs on whole tensors.
+    foreground = torch.cat([mask.reshape(-1), mask.new_zeros(1)])
+    dtype = torch.int32 if size < 2**31 - 1 else torch.int64  # half the memory traffic where it fits
+    sink = torch.full((1,), size, device=mask.device, dtype=dtype)
+    start = torch.arange(size + 1, device=mask.device, dtype=dtype)
+    if initial is not None:
+        flat = initial.reshape(-1)
+        start[:size] = torch.where(flat >= 0, flat.to(dtype), start[:size])
+    labels = torch.where(foreground, start, sink)
+    while True:
+        previous = labels
+        neighbour_min = min_3x3(labels[:size].view(batch, height, width), fill=size).reshape(-1)
+        neighbour_min = torch.where(foreground, torch.cat([neighbour_min, sink]), sink)
+        # hook every root to the smallest label found next to any pixel of its tree ...
+        hooked = labels.scatter_reduce(0, labels.long(), neighbour_min, reduce="amin")
+        labels = torch.minimum(hooked, neighbour_min)
+        # ... and jump pointers so the new roots reach the whole tree at once
+        for _ in range(3):
+            labels = labels.index_select(0, labels)
+        if torch.equal(labels, previous):
+            break
+    labels = labels[:size].view(batch, height, width).long()
+    return torch.where(mask, labels, torch.full_like(labels, BACKGROUND))
+
+
+def largest_component_boxes(mask: torch.Tensor) -> torch.Tensor:
+    """(B, 4) long tight box of each image's largest 8-connected component; empty -> zeros."""
+    batch, height, width = mask.shape
+    labels = connected_components(mask).view(batch, -1)
+    size = batch * height * width
+    counts = torch.bincount(labels[labels >= 0], minlength=size).view(batch, -1)
+    # a component's label is its first pixel's flat index, so argmax takes the first of equal sizes
+    best = counts.argmax(1) + torch.arange(batch, device=mask.device) * height * width
+    chosen = (labels == best[:, None]).view(batch, height, width) & mask
+    return mask_boxes(chosen)
+
+
+def mask_boxes(mask: torch.Tensor) -> torch.Tensor:
+    """(B, 4) long tight box of all True pixels of each (H, W) mask; empty -> zeros."""
+    rows, cols = mask.any(2), mask.any(1)
+    height, width = mask.shape[-2:]
+    y0 = rows.float().argmax(1)
+    y1 = height - 1 - rows.flip(1).float().argmax(1)
+    x0 = cols.float().argmax(1)
+    x1 = width - 1 - cols.flip(1).float().argmax(1)
+    boxes = torch.stack([x0, y0, x1, y1], dim=1)
+    return torch.where(rows.any(1, keepdim=True), boxes, torch.zeros_like(boxes))
+
+
+def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
+    """(B, H, W) maps already at image size -> (B, 4) long boxes (SPEC §4.2)."""
+    return largest_component_boxes(normalize_maps(maps) > threshold)
+
+
+def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """IoU of paired inclusive boxes, (N, 4) x (N, 4) -> (N,); the intersection is clamped at 0."""
+    a, b = a.double(), b.double()
+    width = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0]) + 1).clamp_min(0)
+    height = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1]) + 1).clamp_min(0)
+    intersection = width * height
+    area_a = (a[:, 2] - a[:, 0] + 1).clamp_min(0) * (a[:, 3] - a[:, 1] + 1).clamp_min(0)
+    area_b = (b[:, 2] - b[:, 0] + 1).clamp_min(0) * (b[:, 3] - b[:, 1] + 1).clamp_min(0)
+    union = area_a + area_b - intersection
+    return torch.where(union > 0, intersection / union.clamp_min(1e-12), torch.zeros_like(union))
+
+
+def best_iou(boxes: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> torch.Tensor:
+    """(B,) best IoU of each predicted box (B, 4) over the image's real ground-truth boxes (B, K, 4)."""
+    batch, k = gt_boxes.shape[:2]
+    ious = box_iou(boxes[:, None, :].expand(-1, k, -1).reshape(-1, 4), gt_boxes.reshape(-1, 4)).view(batch, k)
+    real = torch.arange(k, device=gt_boxes.device)[None, :] < gt_count[:, None]
+    return torch.where(real, ious, torch.full_like(ious, -1.0)).max(1).values.clamp_min(0)
+
+
+def component_boxes(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boxes of every component of a (B, H, W) label image from connected_components.
+
+    Returns (roots, boxes): the flat indices labelling the components (R,) and
+    their tight boxes (R, 4) long; the image of root r is r // (H * W).
+    """
+    batch, height, width = labels.shape
+    flat = labels.reshape(-1)
+    foreground = flat >= 0
+    pixel = torch.arange(flat.numel(), device=labels.device)[foreground]
+    owner = flat[foreground]
+    x = pixel % width
+    y = (pixel // width) % height
+    size = flat.numel()
+    lows = torch.full((2, size), max(height, width), device=labels.device, dtype=torch.long)
+    highs = torch.full((2, size), -1, device=labels.device, dtype=torch.long)
+    coords = torch.stack([x, y])
+    lows.scatter_reduce_(1, owner.expand(2, -1), coords, reduce="amin")
+    highs.scatter_reduce_(1, owner.expand(2, -1), coords, reduce="amax")
+    roots = torch.nonzero(highs[0] >= 0).squeeze(1)
+    boxes = torch.stack([lows[0, roots], lows[1, roots], highs[0, roots], highs[1, roots]], dim=1)
+    return roots, boxes

@@ -1,0 +1,83 @@
+"""Class activation maps: CAM, infoCAM and infoCAM+ (paper §5, Eq. 12-15), as plain
+batched functions on tensors, usable on any GAP network (features -> GAP -> linear).
+
+    features (B, K, h, w)   the last convolutional features, before global average pooling
+    weight   (M, K)         the final linear layer (bias unused: it does not depend on location)
+    classes  (B,)           the class to map per image (the ground-truth class in WSOL)
+
+- CAM (Eq. 12):        M_y(a, b) = sum_k w_yk g_k(a, b)            (no ReLU)
+- region sum:          S_y(a, b) = sum of M_y over the R x R window at (a, b)
+- infoCAM (Eq. 14):    S_y - 1/(M-1) sum_{y' != y} S_y'
+  which, being linear, is the region-summed CAM of the effective weight
+  w_y - mean_{y' != y} w_y': one channel, one einsum, no loop over classes.
+- infoCAM+ (Eq. 15):   S_y - S_y', y' = argmin_m S_m at each location (plus_mode="paper"),
+  or the class with the lowest logit for the whole image (plus_mode="legacy", the authors' code).
+
+region_mode="same" sums the window with zero padding, (R-1)//2 cells before and
+R//2 after in each axis, so the map keeps its h x w size for odd and even R;
+region_mode="legacy" is the authors' "full" convolution with a ones kernel and
+padding R-1, of size (h+R-1) x (w+R-1).
+
+Example:
+    >>> features = torch.randn(2, 512, 14, 14); weight = torch.randn(200, 512)
+    >>> maps = compute_maps(features, weight, torch.tensor([3, 7]), "infocam", region_size=5)
+    >>> maps.shape
+    torch.Size([2, 14, 14])
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+METHODS = ("cam", "infocam", "infocam_plus")
+REGION_MODES = ("same", "legacy")
+PLUS_MODES = ("paper", "legacy")
+
+
+def region_sum(maps: torch.Tensor, region_size: int, region_mode: str = "same") -> torch.Tensor:
+    """Sum over the R x R window at every location of (B, C, h, w) maps (SPEC §4.1)."""
+    if region_size == 1:
+        return maps
+    r = region_size
+    if region_mode == "same":
+        padded = F.pad(maps, ((r - 1) // 2, r // 2, (r - 1) // 2, r // 2))
+    elif region_mode == "legacy":
+        padded = F.pad(maps, (r - 1, r - 1, r - 1, r - 1))
+    else:
+        raise ValueError(f"region_mode={region_mode!r} is not known; valid: {', '.join(REGION_MODES)}")
+    return F.avg_pool2d(padded, r, stride=1, divisor_override=1)  # divisor 1: a plain window sum
+
+
+def _weighted_map(features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """sum_k weights[b, k] * features[b, k] for each image: (B, h, w)."""
+    return torch.einsum("bkhw,bk->bhw", features, weights.to(features.dtype))
+
+
+def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor, method: str,
+                 region_size: int = 1, region_mode: str = "same", plus_mode: str = "paper",
+                 logits: torch.Tensor | None = None) -> torch.Tensor:
+    """One map per image for `classes`, (B, h', w'); see the module docstring."""
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not known; valid: {', '.join(METHODS)}")
+    if region_size < 1:
+        raise ValueError(f"region_size must be >= 1, got {region_size}")
+    num_classes = weight.shape[0]
+    if method == "cam":
+        effective = weight[classes]
+    elif method == "infocam":
+        if num_classes < 2:
+            raise ValueError("infoCAM needs at least two classes")
+        effective = (num_classes * weight[classes] - weight.sum(0)) / (num_classes - 1)
+    elif plus_mode == "legacy":
+        if logits is None:
+            raise ValueError("plus_mode='legacy' needs the logits (the lowest-logit class is subtracted)")
+        effective = weight[classes] - weight[logits.argmin(1)]
+    elif plus_mode == "paper":
+        all_maps = region_sum(torch.einsum("bkhw,mk->bmhw", features, weight.to(features.dtype)),
+                              region_size, region_mode)
+        own = all_maps.gather(1, classes.view(-1, 1, 1, 1).expand(-1, 1, *all_maps.shape[-2:])).squeeze(1)
+        return own - all_maps.min(1).values
+    else:
+        raise ValueError(f"plus_mode={plus_mode!r} is not known; valid: {', '.join(PLUS_MODES)}")
+    return region_sum(_weighted_map(features, effective).unsqueeze(1), region_size, region_mode).squeeze(1)

@@ -1,0 +1,125 @@
+"""Tiny-ImageNet in its official layout (SPEC §4.4), for weakly supervised localisation.
+
+`<root>/tiny-imagenet-200/`: wnids.txt, words.txt, train/<wnid>/images/*.JPEG,
+train/<wnid>/<wnid>_boxes.txt (file x0 y0 x1 y1), val/images/*.JPEG,
+val/val_annotations.txt (file wnid x0 y0 x1 y1). The boxes are corners (the
+authors' code read them as x, y, w, h). Images are 64x64 and used without a
+crop (training flips them). The official val set is split per class,
+alternating, into validation and test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torchvision.transforms import v2
+
+from infocam_lit.data.idx import DatasetError
+from infocam_lit.data.image_items import BoxedTransform, LabelledImages
+from infocam_lit.data.wsol_base import ImageFolderWSOLDataModule
+
+HOW_TO_GET = ("Download tiny-imagenet-200.zip from the Stanford CS231n Tiny ImageNet page and extract it "
+              "under data.root (it creates the tiny-imagenet-200/ folder).")
+
+
+def _box_lines(path: Path, fields: int) -> list[list[str]]:
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != fields:
+            raise DatasetError(f"{path}:{number}: malformed line {line!r} (expected {fields} fields)")
+        try:
+            [int(v) for v in parts[-4:]]
+        except ValueError as error:
+            raise DatasetError(f"{path}:{number}: malformed box in {line!r}") from error
+        rows.append(parts)
+    return rows
+
+
+def _corners(parts: list[str]) -> torch.Tensor:
+    return torch.tensor([[float(v) for v in parts[-4:]]])  # x0 y0 x1 y1, inclusive corners
+
+
+def read_tiny_imagenet(root: str | Path) -> tuple[list[str], dict[str, tuple[list[Path], list[int], list]]]:
+    """The class wnids and {'train': ..., 'official_val': ...} as (paths, labels, boxes);
+    every listed image must exist."""
+    folder = Path(root) / "tiny-imagenet-200"
+    expected = [folder / "wnids.txt", folder / "val" / "val_annotations.txt", folder / "train"]
+    missing = [str(p) for p in expected if not p.exists()]
+    if missing:
+        raise DatasetError(f"Tiny-ImageNet not found in {folder}: missing {', '.join(missing)}. Expected wnids.txt, "
+                           f"words.txt, train/<wnid>/images/*.JPEG with train/<wnid>/<wnid>_boxes.txt, val/images/ "
+                           f"and val/val_annotations.txt. {HOW_TO_GET}")
+    wnids = [w for w in (folder / "wnids.txt").read_text().split() if w]
+    index = {wnid: k for k, wnid in enumerate(wnids)}
+    splits: dict[str, tuple[list, list, list]] = {"train": ([], [], []), "official_val": ([], [], [])}
+    for wnid in wnids:
+        box_file = folder / "train" / wnid / f"{wnid}_boxes.txt"
+        if not box_file.is_file():
+            raise DatasetError(f"missing {box_file} (train boxes of class {wnid}). {HOW_TO_GET}")
+        for parts in _box_lines(box_file, 5):
+            splits["train"][0].append(folder / "train" / wnid / "images" / parts[0])
+            splits["train"][1].append(index[wnid])
+            splits["train"][2].append(_corners(parts))
+    annotations = folder / "val" / "val_annotations.txt"
+    for number, parts in enumerate(_box_lines(annotations, 6), start=1):
+        if parts[1] not in index:
+            raise DatasetError(f"{annotations}:{number}: class {parts[1]} is not in wnids.txt")
+        splits["official_val"][0].append(folder / "val" / "images" / parts[0])
+        splits["official_val"][1].append(index[parts[1]])
+        splits["official_val"][2].append(_corners(parts))
+    for paths, _, _ in splits.values():
+        absent = [p for p in paths if not p.is_file()]
+        if absent:
+            raise DatasetError(f"{len(absent)} listed image(s) are missing, first {absent[0]}. {HOW_TO_GET}")
+    return wnids, splits
+
+
+def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
+    """Per class, alternating: the 1st, 3rd, ... image to the first half, the 2nd, 4th, ... to the second."""
+    seen: dict[int, int] = {}
+    first, second = [], []
+    for i, label in enumerate(labels):
+        (first if seen.get(label, 0) % 2 == 0 else second).append(i)
+        seen[label] = seen.get(label, 0) + 1
+    return first, second
+
+
+class TinyImageNetDataModule(ImageFolderWSOLDataModule):
+    def __init__(self, root: str = "data", batch_size: int = 256, eval_batch_size: int = 256, num_workers: int = 4,
+                 pin_memory: bool = True):
+        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
+        self.root = root
+        self.image_size = 64
+        self.transforms = {"train": BoxedTransform([v2.RandomHorizontalFlip()]), "eval": BoxedTransform([])}
+        self.records: dict[str, tuple[list, list, list]] = {}
+        self.wnids: list[str] = []
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.records:
+            return
+        self.wnids, splits = read_tiny_imagenet(self.root)
+        self.records["train"] = splits["train"]
+        paths, labels, boxes = splits["official_val"]
+        for name, indices in zip(("val", "test"), alternate_halves(labels), strict=True):
+            self.records[name] = tuple([column[i] for i in indices] for column in (paths, labels, boxes))
+
+    @property
+    def num_classes(self) -> int:
+        self.setup()
+        return len(self.wnids)
+
+    @property
+    def class_prior(self) -> list[float]:
+        self.setup()
+        labels = torch.tensor(self.records["train"][1])
+        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+
+    def model_kwargs(self) -> dict:
+        return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}
+
+    def dataset(self, split: str, transform: BoxedTransform) -> LabelledImages:
+        return LabelledImages(*self.records[split], transform)

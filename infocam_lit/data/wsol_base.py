@@ -1,0 +1,51 @@
+"""What the WSOL DataModules share: their transforms and loader plumbing."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+from torchvision.transforms import v2
+
+from infocam_lit.data.image_items import BoxedTransform, collate_items
+
+
+def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> dict[str, BoxedTransform]:
+    """Train: resize to a square, random crop, flip. Eval: resize straight to the crop size
+    (wsolevaluation) or resize + centre crop (`legacy`, the authors')."""
+    if eval_transform == "wsolevaluation":
+        evaluation = [v2.Resize((crop_size, crop_size), antialias=True)]
+    elif eval_transform == "legacy":
+        evaluation = [v2.Resize((resize_size, resize_size), antialias=True), v2.CenterCrop(crop_size)]
+    else:
+        raise ValueError(f"data.eval_transform={eval_transform!r}; valid: wsolevaluation, legacy")
+    return {
+        "train": BoxedTransform([v2.Resize((resize_size, resize_size), antialias=True), v2.RandomCrop(crop_size),
+                                 v2.RandomHorizontalFlip()]),
+        "eval": BoxedTransform(evaluation),
+    }
+
+
+class ImageFolderWSOLDataModule(pl.LightningDataModule):
+    """Shared loader plumbing of the WSOL DataModules: `self.dataset(split, transform)` per split."""
+
+    test_split_names = ("test",)
+
+    def __init__(self, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+        super().__init__()
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.num_workers, self.pin_memory = num_workers, pin_memory
+
+    def _loader(self, split: str, train: bool) -> DataLoader:
+        return DataLoader(self.dataset(split, self.transforms["train" if train else "eval"]),
+                          batch_size=self.batch_size if train else self.eval_batch_size, shuffle=train,
+                          num_workers=self.num_workers, pin_memory=self.pin_memory,
+                          persistent_workers=self.num_workers > 0, collate_fn=collate_items)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", train=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", train=False)

@@ -1,0 +1,153 @@
+"""Weakly supervised object localisation (paper §5-6): train a GAP classifier with the chosen
+loss; in validation and test, localise with CAM, infoCAM and infoCAM+ side by side.
+
+Every map variant comes from the same forward pass (one test pass gives the
+whole Table 8 ablation):
+    cam               no region sum, no subtraction (Eq. 12)
+    cam_region        region sum only
+    infocam_noregion  subtraction only
+    infocam           region sum and subtraction (Eq. 14)
+    infocam_plus      region sum and per-location minimum subtraction (Eq. 15)
+Maps are computed for the ground-truth class, upsampled to the input size,
+and boxed at `cam.threshold` (GT-known and Top-1 Loc); MaxBoxAccV2 sweeps the
+thresholds at test time (in validation too with `cam.maxboxacc_in_val`).
+Model selection uses the validation top-1 classification, never the test set.
+"""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from infocam_lit.boxes import boxes_from_maps
+from infocam_lit.cam import compute_maps
+from infocam_lit.config import to_plain
+from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2
+from infocam_lit.losses import ClassificationLoss
+from infocam_lit.metrics import TopKAccuracy
+from infocam_lit.modules.optim import build_optimizer
+from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
+
+MAP_VARIANTS = {  # name -> (method, with region sum)
+    "cam": ("cam", False),
+    "cam_region": ("cam", True),
+    "infocam_noregion": ("infocam", False),
+    "infocam": ("infocam", True),
+    "infocam_plus": ("infocam_plus", True),
+}
+WSOL_NETS = {"vgg16_gap": vgg16_gap, "resnet50": resnet50_wsol, "small_gap_cnn": small_gap_cnn}
+EXAMPLES_KEPT = 8  # test images kept for the figure grids
+
+
+def build_wsol_net(net: dict, num_classes: int) -> nn.Module:
+    name = net.get("name")
+    if name not in WSOL_NETS:
+        raise ValueError(f"model.net.name={name!r} is not a WSOL network; valid: {', '.join(WSOL_NETS)}")
+    options = {k: v for k, v in net.items() if k != "name"}
+    return WSOL_NETS[name](num_classes, **options)
+
+
+class WSOLModule(pl.LightningModule):
+    reference_kinds = ()
+
+    def __init__(self, net: dict, optimizer: dict, loss: dict, cam: dict, num_classes: int,
+                 class_prior: list[float], image_size: int):
+        super().__init__()
+        net, optimizer, loss, cam, class_prior = (to_plain(v) for v in (net, optimizer, loss, cam, class_prior))
+        self.save_hyperparameters()
+        self.net = build_wsol_net(net, num_classes)
+        self.criterion = ClassificationLoss(loss["name"], class_prior, loss.get("tau", 1.0))
+        self.cam = cam
+        self.metrics = nn.ModuleDict({stage: self._stage_metrics(stage) for stage in ("val", "test")})
+        self.test_results: dict[str, float] = {}
+        self.test_examples: dict[str, torch.Tensor] = {}
+
+    def _stage_metrics(self, stage: str) -> nn.ModuleDict:
+        metrics = {"classification": TopKAccuracy()}
+        for name in MAP_VARIANTS:
+            metrics[f"{name}_loc"] = LocalizationAccuracy()
+            if stage == "test" or self.cam.get("maxboxacc_in_val", False):
+                metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=self.cam.get("threshold_step", 0.01))
+        return nn.ModuleDict(metrics)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        loss = self.criterion(self(batch["image"]), batch["label"])
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["label"]))
+        return loss
+
+    def localization_maps(self, features: torch.Tensor, logits: torch.Tensor, classes: torch.Tensor,
+                          size: tuple[int, int]) -> dict[str, torch.Tensor]:
+        """Every variant's map for `classes`, upsampled to `size`, from one set of features."""
+        features = features.float()  # maps in float32 even under mixed precision
+        weight = self.net.fc.weight.float()
+        maps = {}
+        for name, (method, with_region) in MAP_VARIANTS.items():
+            small = compute_maps(features, weight, classes, method,
+                                 region_size=self.cam["region_size"] if with_region else 1,
+                                 region_mode=self.cam.get("region_mode", "same"),
+                                 plus_mode=self.cam.get("plus_mode", "paper"), logits=logits.float())
+            maps[name] = F.interpolate(small[:, None], size=size, mode=self.cam.get("upsample", "bicubic"),
+                                       align_corners=False)[:, 0]
+        return maps
+
+    def _evaluate(self, batch: dict, stage: str) -> None:
+        images, labels = batch["image"], batch["label"]
+        features = self.net.features(images)
+        logits = self.net.fc(features.mean((2, 3)))
+        metrics = self.metrics[stage]
+        metrics["classification"].update(logits, labels)
+        correct = logits.argmax(1) == labels
+        maps = self.localization_maps(features, logits, labels, tuple(images.shape[-2:]))
+        boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
+        for name, map_ in maps.items():
+            metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
+            if f"{name}_maxbox" in metrics:
+                metrics[f"{name}_maxbox"].update(map_, batch["boxes"], batch["box_count"])
+        if stage == "test":
+            self._keep_examples({"image": images, "gt_boxes": batch["boxes"], "gt_count": batch["box_count"],
+                                 **maps, **{f"{name}_boxes": b for name, b in boxes.items()}})
+
+    def _keep_examples(self, tensors: dict[str, torch.Tensor]) -> None:
+        """The first EXAMPLES_KEPT test images with their maps and boxes, for the figure grids."""
+        room = EXAMPLES_KEPT - len(self.test_examples.get("image", ()))
+        if room <= 0:
+            return
+        for key, value in tensors.items():
+            kept = value[:room].detach().cpu()
+            self.test_examples[key] = torch.cat([self.test_examples[key], kept]) if key in self.test_examples else kept
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+    def on_test_epoch_start(self) -> None:
+        self.test_examples = {}
+
+    def _finish_stage(self, stage: str) -> dict[str, float]:
+        values = {}
+        for key, metric in self.metrics[stage].items():
+            prefix = f"{stage}/" if key == "classification" else f"{stage}/{key.rsplit('_', 1)[0]}/"
+            values.update({prefix + name: value for name, value in metric.compute().items()})
+            metric.reset()
+        self.log_dict({k: torch.as_tensor(v).float() for k, v in values.items()}, prog_bar=False)
+        return {k: float(v) for k, v in values.items()}
+
+    def on_validation_epoch_end(self) -> None:
+        self._finish_stage("val")
+
+    def on_test_epoch_end(self) -> None:
+        self.test_results = self._finish_stage("test")
+
+    def configure_optimizers(self):
+        pretrained, new = self.net.parameter_groups()
+        lr = self.hparams.optimizer["lr"]
+        groups = [{"params": pretrained, "lr": lr},
+                  {"params": new, "lr": lr * self.hparams.optimizer.get("new_layers_lr_mult", 1.0)}]
+        return build_optimizer(groups, self.hparams.optimizer, self.trainer.max_epochs if self._trainer else None)

@@ -1,0 +1,68 @@
+"""The WSOL experiments end to end on fixtures in the official formats (pretrained=false, small images)."""
+
+import pytest
+
+from tests.conftest import read_metrics, run_entry
+from tests.fixture_data import make_cub, make_tiny_imagenet
+
+pytestmark = pytest.mark.subprocess
+
+VARIANTS = ("cam", "cam_region", "infocam_noregion", "infocam", "infocam_plus")
+SMALL = ("logger=csv", "model.net.pretrained=false", "data.batch_size=4", "data.eval_batch_size=8",
+         "data.num_workers=0", "data.pin_memory=false", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
+         "cam.threshold_step=0.05")
+
+
+def expected_keys() -> set[str]:
+    keys = {"test/cls_top1", "test/cls_top5"}
+    for name in VARIANTS:
+        keys |= {f"test/{name}/{k}" for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2")}
+        keys |= {f"test/{name}/{k}{d}" for k in ("maxboxacc_iou", "best_tau_iou") for d in (30, 50, 70)}
+    return keys
+
+
+@pytest.fixture(scope="module")
+def cub_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cub")
+    make_cub(root, num_classes=3, train_per_class=4, test_per_class=4)
+    return root
+
+
+@pytest.mark.parametrize(("model", "extra"), [("vgg16_gap", ("model.net.adl=true",)),
+                                              ("resnet50", ("model.net.adl=true", "loss=pc_softmax"))])
+def test_wsol_cub_with_each_architecture(tmp_path, cub_root, model, extra):
+    run_entry("train.py", tmp_path / "run", "experiment=wsol_cub", f"model={model}", f"data.root={cub_root}",
+              "data.resize_size=72", "data.crop_size=64", *SMALL, *extra)
+    metrics = read_metrics(tmp_path / "run")
+    assert expected_keys() <= set(metrics)
+    assert all(0 <= metrics[k] <= 1 for k in expected_keys())
+    for name in VARIANTS:
+        assert (tmp_path / "run" / f"cams_{name}.png").is_file()
+
+
+def test_evaluate_a_wsol_checkpoint_with_other_map_settings(tmp_path, cub_root):
+    run_entry("train.py", tmp_path / "run", "experiment=wsol_cub", "model=small_gap_cnn", f"data.root={cub_root}",
+              "data.resize_size=72", "data.crop_size=64", *SMALL)
+    trained = read_metrics(tmp_path / "run")
+    run_entry("evaluate.py", tmp_path / "eval", "experiment=wsol_cub",
+              f"ckpt_path={tmp_path / 'run' / 'checkpoints' / 'best.ckpt'}", "logger=csv")
+    evaluated = read_metrics(tmp_path / "eval")
+    assert evaluated == pytest.approx(trained)
+    run_entry("evaluate.py", tmp_path / "eval_legacy", "experiment=wsol_cub", "cam.region_mode=legacy",
+              "cam.threshold=0.5", f"ckpt_path={tmp_path / 'run' / 'checkpoints' / 'best.ckpt'}", "logger=csv")
+    config = (tmp_path / "eval_legacy" / "config.yaml").read_text()
+    assert "region_mode: legacy" in config and "threshold: 0.5" in config
+    assert (tmp_path / "eval_legacy" / "cams_infocam.png").is_file()
+
+
+def test_wsol_tiny_imagenet(tmp_path):
+    make_tiny_imagenet(tmp_path / "data", num_classes=3, train_per_class=4, val_per_class=4)
+    run_entry("train.py", tmp_path / "run", "experiment=wsol_tiny", "model=resnet50", f"data.root={tmp_path / 'data'}",
+              *SMALL)
+    assert expected_keys() <= set(read_metrics(tmp_path / "run"))
+
+
+def test_missing_cub_is_a_clear_error(tmp_path):
+    result = run_entry("train.py", tmp_path / "run", "experiment=wsol_cub", f"data.root={tmp_path}", *SMALL,
+                       check=False)
+    assert result.returncode != 0 and "CUB-200-2011 not found in" in result.stderr
