@@ -29,6 +29,8 @@ test-fast: install
 bench: install
 	$(PYTHON) benchmarks/gmm_loader.py
 	$(PYTHON) benchmarks/mnist_loader.py
+	$(PYTHON) benchmarks/wsol_overhead.py
+	$(PYTHON) benchmarks/maxboxacc.py
 	$(PYTHON) benchmarks/mi_bar.py
 
 lint: install

@@ -59,3 +59,21 @@ def test_readme_blocks_are_replaced(tmp_path):
     report.main([str(runs), "--readme", str(readme)])
     text = readme.read_text()
     assert "old" not in text and "### Table 3" in text and text.startswith("intro") and text.endswith("end\n")
+
+
+def test_wsol_tables_from_runs(tmp_path):
+    config = {"experiment_name": "wsol_cub", "seed": 0, "loss": {"name": "softmax"},
+              "model": {"net": {"name": "vgg16_gap", "adl": False}}, "data": {}}
+    metrics = {"test/cls_top1": 0.74, "test/cls_top5": 0.92}
+    for i, name in enumerate(("cam", "cam_region", "infocam_noregion", "infocam", "infocam_plus")):
+        metrics |= {f"test/{name}/gt_known_loc": 0.40 + 0.05 * i, f"test/{name}/top1_loc": 0.30 + 0.05 * i,
+                    f"test/{name}/maxboxacc_v2": 0.60}
+    for seed in range(2):
+        make_run(tmp_path / str(seed), {**config, "seed": seed}, metrics)
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    assert "| CUB | vgg16_gap | no | softmax | cam | 2 | 40.00 ± 0.00 | 30.00 ± 0.00 | 60.00 ± 0.00 | 42.5% / 31.4% |" \
+        in table
+    assert "| CUB | vgg16_gap | no | softmax | 2 | 74.00 ± 0.00 | 92.00 ± 0.00 | 74.0% / 91.8% |" in table
+    assert "| CUB | vgg16_gap | no | softmax | region only | 45.00 ± 0.00 | 35.00 ± 0.00 | 53.4% / 40.2% |" in table
+    assert (tmp_path / "table4.csv").is_file()
