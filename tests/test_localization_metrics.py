@@ -82,3 +82,18 @@ def test_states_are_sums_that_merge_exactly():
         b.update(box + 30, gt, torch.tensor([1]), torch.tensor([True]))
     a.merge_state(b)
     assert a.compute()["gt_known_loc"].item() == pytest.approx(1 / 4)  # not the mean of 1.0 and 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_both_algorithms_agree(seed):
+    from infocam_lit.localization_metrics import _best_iou_by_component_tree, _best_iou_by_labelling
+
+    g = torch.Generator().manual_seed(seed)
+    maps = torch.nn.functional.interpolate(torch.randn(4, 1, 7, 7, generator=g), size=40, mode="bicubic")[:, 0]
+    maps[3] = 1.0  # a constant map: empty at every threshold
+    gt = torch.tensor([[[3.0, 4.0, 30.0, 25.0]]]).expand(4, 1, 4).contiguous()
+    counts = torch.ones(4, dtype=torch.long)
+    thresholds = torch.arange(50, dtype=torch.float64) / 50
+    tree = _best_iou_by_component_tree(maps, thresholds, gt, counts)
+    labelling = _best_iou_by_labelling(maps, thresholds, gt, counts)
+    assert torch.equal(tree, labelling) and tree[3].abs().sum() == 0
