@@ -171,6 +171,28 @@ class TinyImageNetDataConfig:
         _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
 
 
+@dataclass
+class DoubleMNISTDataConfig:
+    _target_: str = "infocam_lit.data.double_mnist.DoubleMNISTDataModule"
+    root: str = "${paths.data_dir}"
+    download: bool = False
+    slot_prob: float = 0.7
+    train_canvases: int = 55_000
+    val_canvases: int = 5_000
+    test_canvases: int = 10_000
+    val_fraction: float = 1 / 12
+    seed: int = 0
+    batch_size: int = 128
+    eval_batch_size: int = 1000
+    cache_dir: Optional[str] = "${paths.cache_dir}"
+
+    def __post_init__(self) -> None:
+        _require(0 < self.slot_prob <= 1, "data.slot_prob", "in (0, 1]", self.slot_prob)
+        for key in ("train_canvases", "val_canvases", "test_canvases", "batch_size", "eval_batch_size"):
+            _require(getattr(self, key) >= 1, f"data.{key}", ">= 1", getattr(self, key))
+        _require(0 < self.val_fraction < 1, "data.val_fraction", "in (0, 1)", self.val_fraction)
+
+
 # --------------------------------------------------------------------------- localisation maps
 @dataclass
 class CamConfig:
@@ -263,6 +285,26 @@ class WSOLNetConfig:
 class WSOLModelConfig:
     _target_: str = "infocam_lit.modules.wsol.WSOLModule"
     net: WSOLNetConfig = field(default_factory=WSOLNetConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+
+
+@dataclass
+class SmallGAPNetConfig:
+    name: str = "small_gap_cnn"
+    in_channels: int = 1
+    widths: list[int] = field(default_factory=lambda: [32, 64, 128])
+
+    def __post_init__(self) -> None:
+        _require(self.name == "small_gap_cnn", "model.net.name", "'small_gap_cnn' for this model", self.name)
+        _require(self.in_channels >= 1, "model.net.in_channels", ">= 1", self.in_channels)
+        _require(len(self.widths) >= 2 and all(w >= 1 for w in self.widths), "model.net.widths",
+                 "two or more positive widths", self.widths)
+
+
+@dataclass
+class MultiLabelModelConfig:
+    _target_: str = "infocam_lit.modules.multilabel.MultiLabelLocalizationModule"
+    net: SmallGAPNetConfig = field(default_factory=SmallGAPNetConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
 
 
@@ -393,6 +435,8 @@ def register_configs() -> None:
         ("data", "cub_cls", CUBClassificationDataConfig),
         ("data", "cub_wsol", CUBWSOLDataConfig),
         ("data", "tiny_imagenet", TinyImageNetDataConfig),
+        ("data", "double_mnist", DoubleMNISTDataConfig),
+        ("model", "multilabel", MultiLabelModelConfig),
         ("model", "wsol", WSOLModelConfig),
         ("cam", "cam", CamConfig),
         ("model", "classifier", ClassifierModelConfig),
@@ -407,8 +451,9 @@ def register_configs() -> None:
 
 
 DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig, CUBWSOLDataConfig,
-                TinyImageNetDataConfig)
-MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig, WSOLModelConfig)
+                TinyImageNetDataConfig, DoubleMNISTDataConfig)
+MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig, WSOLModelConfig,
+                 MultiLabelModelConfig)
 
 
 def typed_section(section: dict, group: str = "") -> DictConfig:

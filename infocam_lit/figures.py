@@ -132,7 +132,9 @@ def plot_localization_grid(examples: dict[str, torch.Tensor], folder: Path) -> l
 
     from infocam_lit.boxes import normalize_maps
 
-    images = _denormalise(examples["image"]).permute(0, 2, 3, 1).numpy()
+    # a module may hand over display-ready images (B, 3, H, W) in [0, 1]; else ImageNet-normalised ones
+    shown = examples["display"] if "display" in examples else _denormalise(examples["image"])
+    images = shown.permute(0, 2, 3, 1).numpy()
     variants = [key for key in examples if f"{key}_boxes" in examples]
     paths = []
     for variant in variants:
@@ -143,7 +145,8 @@ def plot_localization_grid(examples: dict[str, torch.Tensor], folder: Path) -> l
             top, bottom = axes[0][i], axes[1][i]
             top.imshow(images[i])
             for k in range(int(examples["gt_count"][i])):
-                _draw_box(top, examples["gt_boxes"][i, k], "red")
+                if examples["gt_boxes"][i, k, 2] >= 0:  # padding rows are -1
+                    _draw_box(top, examples["gt_boxes"][i, k], "red")
             _draw_box(top, examples[f"{variant}_boxes"][i], "lime")
             bottom.imshow(images[i])
             bottom.imshow(heat[i], cmap="jet", alpha=0.5)

@@ -25,6 +25,11 @@ class LossName(str, Enum):
     softmax = "softmax"
     pc_softmax = "pc_softmax"
     logit_adjusted = "logit_adjusted"
+    sigmoid = "sigmoid"  # multi-label (infocam_lit.multilabel_losses)
+    pc_sigmoid = "pc_sigmoid"  # multi-label (infocam_lit.multilabel_losses)
+
+
+SINGLE_LABEL_LOSSES = (LossName.softmax, LossName.pc_softmax, LossName.logit_adjusted)
 
 
 def softmax_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -48,6 +53,9 @@ class ClassificationLoss(nn.Module):
 
     def __init__(self, name: str, class_prior: list[float], tau: float = 1.0):
         super().__init__()
+        if LossName(name) not in SINGLE_LABEL_LOSSES:
+            raise ValueError(f"loss={name} is a multi-label loss (experiment=double_mnist); single-label models "
+                             f"take {', '.join(n.value for n in SINGLE_LABEL_LOSSES)}")
         self.name = LossName(name).value
         self.tau = float(tau)
         prior = torch.tensor(class_prior, dtype=torch.float32)

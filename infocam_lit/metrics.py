@@ -121,3 +121,57 @@ class TopKAccuracy(Metric):
 
     def compute(self) -> dict[str, torch.Tensor]:
         return {"cls_top1": self.top1 / self.count, "cls_top5": self.top5 / self.count}
+
+
+class MultiLabelCounts(Metric):
+    """Per-label confusion counts of multi-label predictions, and what follows from them.
+
+    acc_digit (recall among images containing the label: the paper's Table 5
+    "accuracy", SPEC §5), precision, balanced accuracy, F1 per label; exact-match
+    accuracy over images; macro F1 over labels.
+    """
+
+    full_state_update = False
+
+    def __init__(self, num_labels: int, **kwargs):
+        super().__init__(**kwargs)
+        for name in ("tp", "fp", "fn", "tn"):
+            self.add_state(name, torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("exact", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, predicted: torch.Tensor, target: torch.Tensor) -> None:
+        predicted, target = predicted.bool(), target.bool()
+        self.tp += (predicted & target).sum(0)
+        self.fp += (predicted & ~target).sum(0)
+        self.fn += (~predicted & target).sum(0)
+        self.tn += (~predicted & ~target).sum(0)
+        self.exact += (predicted == target).all(1).sum()
+        self.count += len(target)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        recall = self.tp / (self.tp + self.fn)
+        precision = self.tp / (self.tp + self.fp)
+        specificity = self.tn / (self.tn + self.fp)
+        f1 = 2 * self.tp / (2 * self.tp + self.fp + self.fn)
+        return {"recall": recall, "precision": precision, "balanced_acc": (recall + specificity) / 2, "f1": f1,
+                "exact_match": self.exact / self.count, "macro_f1": f1.nanmean()}
+
+
+class HitsPerLabel(Metric):
+    """Localisation hits and trials per label, as sums."""
+
+    full_state_update = False
+
+    def __init__(self, num_labels: int, **kwargs):
+        super().__init__(**kwargs)
+        self.num_labels = num_labels
+        self.add_state("hits", torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("trials", torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, hit: torch.Tensor, label: torch.Tensor) -> None:
+        self.hits += torch.bincount(label, weights=hit.double(), minlength=self.num_labels)
+        self.trials += torch.bincount(label, minlength=self.num_labels).double()
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        return {"loc_acc": self.hits.sum() / self.trials.sum(), "per_label": self.hits / self.trials}

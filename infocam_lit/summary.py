@@ -6,6 +6,11 @@ from __future__ import annotations
 def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
     if "test/cls_top1" in metrics:
         return localization_line(metrics)
+    if "test/acc_digit_mean" in metrics:
+        return (f"mean per-digit accuracy {100 * metrics['test/acc_digit_mean']:.1f}% | exact match "
+                f"{100 * metrics['test/exact_match']:.1f}% | macro F1 {100 * metrics['test/macro_f1']:.1f}% | "
+                f"localisation: CAM {100 * metrics['test/cam/loc_acc']:.1f}%, "
+                f"infoCAM {100 * metrics['test/infocam/loc_acc']:.1f}%")
     if "test/mi" not in metrics:
         return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))
     parts = [f"I(X;Y) estimate {metrics['test/mi']:.3f} ± {metrics['test/mi_se']:.3f} nats"]

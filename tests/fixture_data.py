@@ -21,12 +21,16 @@ MNIST_NAMES = {
 
 
 def mnist_like(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (count, 28, 28) images: a bright 6x6 block whose place encodes the digit, on noise."""
+    """uint8 (count, 28, 28) images like MNIST's: a zero background, and a bright 6x6 block whose
+    place encodes the digit, with faint noise in a 2-pixel ring around it (the "stroke" edges)."""
     labels = rng.integers(0, 10, size=count).astype(np.uint8)
-    images = rng.integers(0, 60, size=(count, 28, 28)).astype(np.uint8)
+    images = np.zeros((count, 28, 28), dtype=np.uint8)
     for k in range(10):
-        row, col = 3 + 6 * (k // 4), 3 + 6 * (k % 4)
-        images[labels == k, row : row + 6, col : col + 6] = 255
+        row, col = 3 + 6 * (k // 4), 2 + 6 * (k % 4)
+        chosen = labels == k
+        ring = rng.integers(0, 60, size=(int(chosen.sum()), 10, 10)).astype(np.uint8)
+        images[chosen, row - 2 : row + 8, col - 2 : col + 8] = ring
+        images[chosen, row : row + 6, col : col + 6] = 255
     return images, labels
 
 

@@ -77,3 +77,18 @@ def test_wsol_tables_from_runs(tmp_path):
     assert "| CUB | vgg16_gap | no | softmax | 2 | 74.00 ± 0.00 | 92.00 ± 0.00 | 74.0% / 91.8% |" in table
     assert "| CUB | vgg16_gap | no | softmax | region only | 45.00 ± 0.00 | 35.00 ± 0.00 | 53.4% / 40.2% |" in table
     assert (tmp_path / "table4.csv").is_file()
+
+
+def test_table5_from_runs(tmp_path):
+    for seed in range(3):
+        for loss, recall in (("sigmoid", 0.85), ("pc_sigmoid", 0.95)):
+            metrics = {f"test/acc_digit/{k}": recall + 0.01 * seed for k in range(10)}
+            metrics |= {"test/acc_digit_mean": recall + 0.01 * seed, "test/cam/loc_acc": 0.9,
+                        "test/infocam/loc_acc": 0.97}
+            make_run(tmp_path / f"{loss}{seed}", {"experiment_name": "double_mnist", "seed": seed,
+                                                  "loss": {"name": loss}, "data": {}}, metrics)
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    assert "| sigmoid | 3 | 0.860 ± 0.010 |" in table and "| pc_sigmoid | 3 | 0.960 ± 0.010 |" in table
+    assert "sigmoid vs PC-sigmoid: p = 0.100" in table  # 3 against 3, fully separated: the smallest p
+    assert "| pc_sigmoid | infocam | 3 | 0.970 ± 0.000 | 98.0% |" in table

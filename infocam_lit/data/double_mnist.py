@@ -1,0 +1,145 @@
+"""Double-digit MNIST (paper §6.3, Table 5, Fig. 4; SPEC §5): multi-label canvases with boxes.
+
+A 28x56 canvas has a left and a right 28x28 slot; each slot independently gets,
+with probability `slot_prob`, a digit image drawn uniformly from the split's
+MNIST images. Canvases with no digit are dropped (with slot_prob = 0.7 about 9 %
+of the draws). Labels are 10-dim multi-hot vectors; each placed digit has a box,
+the tight box of its non-zero pixels in canvas coordinates, and its digit.
+Train and validation canvases are built from disjoint parts of the MNIST
+training file (a seeded `val_fraction`), test canvases from the test file, so no
+test digit image is seen in training. Generation is vectorised and cached under
+`cache_dir`, keyed by a hash of the source files, seed, sizes and slot probability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+
+from infocam_lit.boxes import mask_boxes
+from infocam_lit.data.mnist import FILES, MEAN, STD, download_mnist, find_file, load_mnist_split, raw_folder
+from infocam_lit.data.tensor_loader import TensorBatchLoader
+
+log = logging.getLogger(__name__)
+NUM_LABELS = 10
+SLOT = 28
+FIELDS = ("image", "labels", "boxes", "box_labels", "box_count")
+
+
+def build_canvases(images: torch.Tensor, digits: torch.Tensor, count: int, slot_prob: float,
+                   generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """`count` non-empty canvases from uint8 source images (S, 28, 28) and their digits (S,).
+
+    Returns image (N, 28, 56) uint8, labels (N, 10) float multi-hot, boxes (N, 2, 4) float
+    (inclusive corners, placed digits first, -1 padding), box_labels (N, 2) long (-1 padding)
+    and box_count (N,).
+    """
+    if not 0 < slot_prob <= 1:
+        raise ValueError(f"data.slot_prob must be in (0, 1], got {slot_prob}")
+    source_boxes = mask_boxes(images > 0).float()  # tight box of each source digit
+    present = torch.empty(0, 2, dtype=torch.bool)
+    while len(present) < count:  # draw, drop empty canvases, until there are enough
+        draws = math.ceil((count - len(present)) / (1 - (1 - slot_prob) ** 2) * 1.05) + 8
+        slots = torch.rand(draws, 2, generator=generator) < slot_prob
+        present = torch.cat([present, slots[slots.any(1)]])
+    present = present[:count]
+    chosen = torch.randint(len(images), (count, 2), generator=generator)
+    canvas = torch.cat([images[chosen[:, 0]] * present[:, :1, None], images[chosen[:, 1]] * present[:, 1:, None]],
+                       dim=2)
+    offset = torch.tensor([[0.0, 0.0, 0.0, 0.0], [SLOT, 0.0, SLOT, 0.0]])
+    boxes = torch.where(present[..., None], source_boxes[chosen] + offset, torch.full((1, 1, 4), -1.0))
+    box_labels = torch.where(present, digits[chosen], torch.full_like(chosen, -1))
+    order = torch.argsort((~present).int(), dim=1, stable=True)  # placed digits first
+    boxes = boxes.gather(1, order[..., None].expand(-1, -1, 4))
+    box_labels = box_labels.gather(1, order)
+    labels = torch.zeros(count, NUM_LABELS)
+    labels.scatter_reduce_(1, digits[chosen], present.float(), reduce="amax")
+    return {"image": canvas, "labels": labels, "boxes": boxes, "box_labels": box_labels,
+            "box_count": present.sum(1)}
+
+
+class DoubleMNISTDataModule(pl.LightningDataModule):
+    test_split_names = ("test",)
+
+    def __init__(self, root: str = "data", download: bool = False, slot_prob: float = 0.7,
+                 train_canvases: int = 55_000, val_canvases: int = 5_000, test_canvases: int = 10_000,
+                 val_fraction: float = 1 / 12, seed: int = 0, batch_size: int = 128, eval_batch_size: int = 1000,
+                 cache_dir: str | None = None):
+        super().__init__()
+        self.root, self.download, self.slot_prob = root, download, slot_prob
+        self.counts = {"train": train_canvases, "val": val_canvases, "test": test_canvases}
+        self.val_fraction, self.seed = val_fraction, seed
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.cache_dir = cache_dir
+        self.splits: dict[str, dict[str, torch.Tensor]] = {}
+
+    def prepare_data(self) -> None:
+        folder = raw_folder(self.root)
+        if self.download and any(find_file(folder, n) is None for pair in FILES.values() for n in pair):
+            download_mnist(self.root)
+
+    def cache_key(self) -> str:
+        digest = hashlib.sha256()
+        folder = raw_folder(self.root)
+        for name in (n for pair in FILES.values() for n in pair):
+            path = find_file(folder, name)
+            digest.update(path.read_bytes() if path else name.encode())
+        digest.update(repr((self.seed, self.slot_prob, self.val_fraction, sorted(self.counts.items()))).encode())
+        return digest.hexdigest()[:20]
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        cache = Path(self.cache_dir) / f"double_mnist_{self.cache_key()}.pt" if self.cache_dir else None
+        if cache is not None and cache.is_file():
+            self.splits = torch.load(cache, weights_only=True)
+            log.info("double-digit MNIST canvases loaded from %s", cache)
+            return
+        generator = torch.Generator().manual_seed(self.seed)
+        images, digits = load_mnist_split(self.root, "train")
+        order = torch.randperm(len(digits), generator=generator)
+        n_val = round(len(digits) * self.val_fraction)
+        sources = {"val": order[:n_val], "train": order[n_val:]}
+        for split in ("train", "val"):
+            self.splits[split] = build_canvases(images[sources[split]], digits[sources[split]], self.counts[split],
+                                                self.slot_prob, generator)
+        test_images, test_digits = load_mnist_split(self.root, "test")
+        self.splits["test"] = build_canvases(test_images, test_digits, self.counts["test"], self.slot_prob, generator)
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp")
+            torch.save(self.splits, tmp)
+            tmp.replace(cache)
+
+    @property
+    def label_prior(self) -> list[float]:
+        """The fraction of training canvases that contain each digit."""
+        self.setup()
+        return self.splits["train"]["labels"].double().mean(0).tolist()
+
+    def model_kwargs(self) -> dict:
+        return {"num_labels": NUM_LABELS, "label_prior": self.label_prior, "image_size": [SLOT, 2 * SLOT]}
+
+    def _loader(self, split: str, shuffle: bool) -> TensorBatchLoader:
+        tensors = tuple(self.splits[split][field] for field in FIELDS)
+        return TensorBatchLoader(tensors, self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle,
+                                 seed=self.seed)
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> TensorBatchLoader:
+        return self._loader("test", shuffle=False)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int) -> dict:
+        items = dict(zip(FIELDS, batch, strict=True))
+        items["image"] = ((items["image"].float() / 255.0 - MEAN) / STD).unsqueeze(1)
+        return items
