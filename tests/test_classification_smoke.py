@@ -67,3 +67,11 @@ def test_cub_frozen_backbone_trains_the_last_layer_only(tmp_path):
     assert net(torch.randn(1, 3, 299, 299)).shape == (1, 3)
     small = InceptionV3Classifier(num_classes=3, pretrained=False, aux_logits=False).train()
     assert small(torch.randn(2, 3, 75, 75)).shape == (2, 3)
+
+
+def test_pretrained_inception_scales_its_input_like_torchvision(monkeypatch):
+    from infocam_lit.nets import inception
+
+    monkeypatch.setattr(inception, "load_pretrained", lambda *args, **kwargs: None)
+    assert inception.InceptionV3Classifier(3, pretrained=True).net.transform_input
+    assert not inception.InceptionV3Classifier(3, pretrained=False).net.transform_input

@@ -34,8 +34,9 @@ def test_reference_metrics_keys():
     dm = GMMDataModule(dim=5, imbalanced=True)
     ref = dm.reference_metrics()
     assert set(ref["mi"]) == {"test/mi_true", "test/mi_mc"}
-    assert set(ref["accuracy"]) == {"test/acc_bayes", "test/acc_bayes_macro",
-                                    "test/acc_bayes_balanced", "test/acc_bayes_balanced_macro"}
+    assert set(ref["accuracy"]) == {f"test/acc_bayes{exact}{rule}{average}" for exact in ("", "_exact")
+                                    for rule in ("", "_balanced") for average in ("", "_macro")}
+    assert ref["accuracy"]["test/acc_bayes_exact_balanced_macro"] == pytest.approx(0.980, abs=5e-4)  # SPEC §2
     assert ref["mi"]["test/mi_true"] == pytest.approx(1.44491, abs=1e-4)
     # on imbalanced data the prior rule wins micro accuracy, the balanced rule macro accuracy
     assert ref["accuracy"]["test/acc_bayes"] >= ref["accuracy"]["test/acc_bayes_balanced"]

@@ -50,6 +50,7 @@ def test_imbalanced_split_counts(mnist_root):
     assert torch.equal(imb_counts[1::2], test_counts[1::2])
     assert all(imb_counts[d] == round(int(test_counts[d]) * 0.1) for d in range(0, 10, 2))
     assert dm.class_prior[1] > 5 * dm.class_prior[0]
+    assert torch.equal(dm.splits["test_imb"][1], full.splits["test_imb"][1])  # paired across the two settings
 
 
 def test_imbalanced_split_is_a_function_of_the_seed(mnist_root):

@@ -72,3 +72,9 @@ def test_small_gap_cnn_has_no_pretrained_weights():
     assert small_gap_cnn(3)(torch.randn(2, 3, 32, 32)).shape == (2, 3)
     with pytest.raises(ValueError, match="pretrained=false"):
         small_gap_cnn(3, pretrained=True)
+
+
+def test_checkpoints_hold_each_weight_once():
+    net = resnet50_wsol(5, pretrained=False)
+    state = net.state_dict()
+    assert len({t.data_ptr() for t in state.values() if t.numel()}) == sum(1 for t in state.values() if t.numel())

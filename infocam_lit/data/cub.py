@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
-from infocam_lit.data.image_items import BoxedTransform, collate_items, read_rgb
+from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler, read_rgb
 from infocam_lit.data.wsol_base import ImageFolderWSOLDataModule, wsol_transforms
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
@@ -209,9 +209,11 @@ class CUBClassificationDataModule(pl.LightningDataModule):
 
     def _loader(self, split: str, train: bool) -> DataLoader:
         transform = inception_transforms(self.image_size)["train" if train else "eval"]
-        return DataLoader(CUBImages(self.meta, self.splits[split].tolist(), transform),
-                          batch_size=self.batch_size if train else self.eval_batch_size, shuffle=train,
-                          drop_last=False, num_workers=self.num_workers, pin_memory=self.pin_memory,
+        dataset = CUBImages(self.meta, self.splits[split].tolist(), transform)
+        sampler = None if train else eval_sampler(dataset)
+        return DataLoader(dataset, batch_size=self.batch_size if train else self.eval_batch_size,
+                          shuffle=train if sampler is None else None, sampler=sampler, drop_last=False,
+                          num_workers=self.num_workers, pin_memory=self.pin_memory,
                           persistent_workers=self.num_workers > 0, collate_fn=collate_items)
 
     def train_dataloader(self) -> DataLoader:

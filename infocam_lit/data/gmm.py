@@ -78,4 +78,7 @@ class GMMDataModule(pl.LightningDataModule):
             accuracy[f"test/acc_bayes{suffix}"] = (predicted == y).double().mean().item()
             recall = [(predicted[y == k] == k).double().mean().item() for k in range(self.num_classes)]
             accuracy[f"test/acc_bayes{suffix}_macro"] = sum(recall) / len(recall)
+            # the same rule's exact accuracy on the mixture (no sampling noise), for the record
+            accuracy[f"test/acc_bayes_exact{suffix}"] = gmm.bayes_accuracy(self.dim, prior, rule, "micro")
+            accuracy[f"test/acc_bayes_exact{suffix}_macro"] = gmm.bayes_accuracy(self.dim, prior, rule, "macro")
         return {"mi": mi, "accuracy": accuracy}

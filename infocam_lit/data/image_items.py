@@ -89,3 +89,15 @@ class LabelledImages(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> dict:
         image, boxes = self.transform(read_rgb(self.paths[i]), self.boxes[i])
         return {"image": image, "label": self.labels[i], "boxes": boxes}
+
+
+def eval_sampler(dataset: torch.utils.data.Dataset) -> torch.utils.data.Sampler | None:
+    """Under DDP, each rank evaluates its own share with no padding, so no image counts twice
+    (Lightning's default DistributedSampler repeats images to even out the shares). Lightning
+    keeps a DistributedSampler it is given. None (a plain sequential order) without DDP."""
+    import torch.distributed as dist
+    from pytorch_lightning.overrides.distributed import UnrepeatedDistributedSampler
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return UnrepeatedDistributedSampler(dataset, shuffle=False)
+    return None

@@ -128,7 +128,8 @@ class MNISTDataModule(pl.LightningDataModule):
             self.splits[split] = (images[index], labels[index])
         test_images, test_labels = load_mnist_split(self.root, "test")
         self.splits["test"] = (test_images, test_labels)
-        keep = imbalanced_subset(test_labels, generator)
+        # its own stream, so balanced and imbalanced runs of one seed report on the same test_imb
+        keep = imbalanced_subset(test_labels, torch.Generator().manual_seed(self.seed + 1))
         self.splits["test_imb"] = (test_images[keep], test_labels[keep])
 
     @property

@@ -6,7 +6,7 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
-from infocam_lit.data.image_items import BoxedTransform, collate_items
+from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler
 
 
 def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> dict[str, BoxedTransform]:
@@ -36,8 +36,10 @@ class ImageFolderWSOLDataModule(pl.LightningDataModule):
         self.num_workers, self.pin_memory = num_workers, pin_memory
 
     def _loader(self, split: str, train: bool) -> DataLoader:
-        return DataLoader(self.dataset(split, self.transforms["train" if train else "eval"]),
-                          batch_size=self.batch_size if train else self.eval_batch_size, shuffle=train,
+        dataset = self.dataset(split, self.transforms["train" if train else "eval"])
+        sampler = None if train else eval_sampler(dataset)
+        return DataLoader(dataset, batch_size=self.batch_size if train else self.eval_batch_size,
+                          shuffle=train if sampler is None else None, sampler=sampler,
                           num_workers=self.num_workers, pin_memory=self.pin_memory,
                           persistent_workers=self.num_workers > 0, collate_fn=collate_items)
 

@@ -96,4 +96,5 @@ class MINEModule(pl.LightningModule):
         self.test_results = {k: float(v) for k, v in values.items()}
 
     def configure_optimizers(self):
-        return build_optimizer(self.parameters(), self.hparams.optimizer)
+        return build_optimizer(self.parameters(), self.hparams.optimizer,
+                               self.trainer.max_epochs if self._trainer else None)

@@ -19,8 +19,11 @@ class InceptionV3Classifier(nn.Module):
     def __init__(self, num_classes: int, pretrained: bool | str = True, freeze_backbone: bool = False,
                  aux_logits: bool = True):
         super().__init__()
-        # torchvision's own initialisation when training from scratch; pretrained weights overwrite it
-        self.net = inception_v3(weights=None, aux_logits=True, init_weights=not pretrained)
+        # torchvision's own initialisation when training from scratch; pretrained weights overwrite it.
+        # Google's weights expect inputs scaled to [-1, 1]: transform_input converts ImageNet-normalised
+        # inputs to that, as torchvision's builder does whenever it is given the weights.
+        self.net = inception_v3(weights=None, aux_logits=True, init_weights=not pretrained,
+                                transform_input=bool(pretrained))
         if pretrained:
             load_pretrained(self.net, Inception_V3_Weights.IMAGENET1K_V1, pretrained, "inception_v3")
         self.net.fc = nn.Linear(self.net.fc.in_features, num_classes)

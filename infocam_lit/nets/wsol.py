@@ -27,7 +27,8 @@ class GAPClassifier(nn.Module):
     def __init__(self, backbone: nn.Module, head: nn.Module, fc: nn.Linear, new_modules: list[nn.Module]):
         super().__init__()
         self.backbone, self.head, self.fc = backbone, head, fc
-        self._new = nn.ModuleList(new_modules)  # references for parameter_groups, not extra layers
+        # ids of the new layers' parameters; a plain set, so nothing is registered (or saved) twice
+        self._new_ids = {id(p) for module in new_modules for p in module.parameters()}
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(x))
@@ -37,9 +38,8 @@ class GAPClassifier(nn.Module):
 
     def parameter_groups(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """(pretrained parameters, new parameters)."""
-        new = {id(p) for p in self._new.parameters()}
         params = list(self.parameters())
-        return [p for p in params if id(p) not in new], [p for p in params if id(p) in new]
+        return [p for p in params if id(p) not in self._new_ids], [p for p in params if id(p) in self._new_ids]
 
 
 def vgg16_gap(num_classes: int, pretrained: bool | str = True, adl: bool = False, adl_drop_rate: float = 0.75,
