@@ -81,7 +81,7 @@ class ClassifierModule(pl.LightningModule):
         mi, _ = self.val_mi.compute()
         accuracy = self.val_accuracy.compute()
         self.log_dict({"val/loss": self.val_loss.compute(), "val/mi": mi, "val/acc": accuracy["acc"],
-                       "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True)
+                       "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True, sync_dist=True)
         for metric in (self.val_loss, self.val_mi, self.val_accuracy):
             metric.reset()
 
@@ -130,8 +130,9 @@ class ClassifierModule(pl.LightningModule):
                 posthoc = metrics["accuracy_posthoc"].compute()
                 values[f"{split}/acc_posthoc"] = posthoc["acc"]
                 values[f"{split}/acc_macro_posthoc"] = posthoc["acc_macro"]
+        # values come from metrics already reduced over ranks; sync_dist only averages equal numbers
         self.log_dict({k: torch.as_tensor(v, dtype=torch.float64).float() for k, v in values.items()},
-                      add_dataloader_idx=False)
+                      add_dataloader_idx=False, sync_dist=True)
         self.test_results = {k: float(v) for k, v in values.items()}
 
     def configure_optimizers(self):

@@ -75,7 +75,7 @@ class MINEModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         bound, _ = self.val_bound.compute()
-        self.log_dict({"val/loss": -bound, "val/mi": bound}, prog_bar=True)
+        self.log_dict({"val/loss": -bound, "val/mi": bound}, prog_bar=True, sync_dist=True)
         self.val_bound.reset()
 
     def on_test_epoch_start(self) -> None:
@@ -92,7 +92,7 @@ class MINEModule(pl.LightningModule):
         values = {}
         for split, metric in self._eval_metrics.items():
             values[f"{split}/mi"], values[f"{split}/mi_se"] = metric.compute()
-        self.log_dict({k: v.float() for k, v in values.items()}, add_dataloader_idx=False)
+        self.log_dict({k: v.float() for k, v in values.items()}, add_dataloader_idx=False, sync_dist=True)
         self.test_results = {k: float(v) for k, v in values.items()}
 
     def configure_optimizers(self):

@@ -127,7 +127,7 @@ class MultiLabelLocalizationModule(pl.LightningModule):
         for metric in metrics.values():
             metric.reset()
         finite = {k: v for k, v in values.items() if torch.isfinite(torch.as_tensor(v))}
-        self.log_dict({k: torch.as_tensor(v).float() for k, v in finite.items()})
+        self.log_dict({k: torch.as_tensor(v).float() for k, v in finite.items()}, sync_dist=True)
         return {k: float(v) for k, v in finite.items()}
 
     def on_validation_epoch_end(self) -> None:

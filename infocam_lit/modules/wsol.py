@@ -136,7 +136,7 @@ class WSOLModule(pl.LightningModule):
             prefix = f"{stage}/" if key == "classification" else f"{stage}/{key.rsplit('_', 1)[0]}/"
             values.update({prefix + name: value for name, value in metric.compute().items()})
             metric.reset()
-        self.log_dict({k: torch.as_tensor(v).float() for k, v in values.items()}, prog_bar=False)
+        self.log_dict({k: torch.as_tensor(v).float() for k, v in values.items()}, sync_dist=True)
         return {k: float(v) for k, v in values.items()}
 
     def on_validation_epoch_end(self) -> None:
