@@ -31,10 +31,15 @@ def wandb_credentials_available() -> bool:
     return host in hosts
 
 
-def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, config: dict) -> list[Logger]:
+def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, config: dict,
+                  run_tags: dict | None = None) -> list[Logger]:
+    """CSV always; W&B when configured, with `run_tags` (a sweep's group, the config choices as tags)."""
     loggers: list[Logger] = [CSVLogger(save_dir=output_dir, name="csv", version="")]
     wandb_cfg = (logger_cfg or {}).get("wandb")
     if wandb_cfg:
+        run_tags = run_tags or {}
+        wandb_cfg = {**wandb_cfg, "group": run_tags.get("group") or wandb_cfg.get("group"),
+                     "tags": [*(wandb_cfg.get("tags") or []), *run_tags.get("tags", [])]}
         loggers.append(_wandb_logger(wandb_cfg, output_dir, run_name, config))
     return loggers
 

@@ -124,3 +124,18 @@ def test_sweep_file_and_report(tmp_path):
     assert "| imbalanced | 2 | pc_softmax | 1 | 1.2393 |" in table and "| 1.20 |" in table  # the paper's value
     assert "Failed jobs" in table and "99" in table
     assert "| 0 | +0 | 10,000 / 1,000 / 2,000 | 5,000 / 500 / 1,000 | 0.067 |" in result.stdout  # Table 1
+
+
+def test_multirun_with_ddp_stops_at_once_and_says_what_to_use(tmp_path):
+    result = run_entry("train.py", None, "trainer=ddp_cpu", "data.dim=1,2", "logger=csv",
+                       f"hydra.sweep.dir={tmp_path}", multirun=True, check=False)
+    assert result.returncode != 0
+    assert "each DDP rank would re-run the whole sweep" in result.stderr and "submitit_slurm" in result.stderr
+    assert not list(tmp_path.rglob("*.ckpt"))
+
+
+def test_a_two_job_sweep_makes_two_wandb_runs(tmp_path):
+    run_entry("train.py", None, *TINY[1:], "logger=wandb", "data.dim=1,2", f"hydra.sweep.dir={tmp_path}",
+              multirun=True)
+    runs = sorted(tmp_path.glob("*/wandb/offline-run-*"))
+    assert len(runs) == 2 and runs[0].parent.parent != runs[1].parent.parent  # one run per job, each finished

@@ -67,7 +67,7 @@ def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> 
     output_dir = cfg.paths.output_dir
     Path(output_dir).mkdir(parents=True, exist_ok=True)
     extra_callbacks, show_bar = progress_callbacks()
-    loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, plain(cfg))
+    loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, plain(cfg), run_tags(cfg))
     return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
                              default_root_dir=output_dir, enable_progress_bar=show_bar)
 
@@ -133,6 +133,27 @@ def write_resolved_config(cfg: DictConfig) -> None:
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+
+
+def run_tags(cfg: DictConfig) -> dict:
+    """W&B grouping and tags: the sweep a job belongs to, and the config choices that matter."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    tags = {}
+    if HydraConfig.initialized():
+        hydra_cfg = HydraConfig.get()
+        choices = hydra_cfg.runtime.choices
+        tags["tags"] = [f"{group}={choices[group]}" for group in ("experiment", "model", "loss", "data")
+                        if choices.get(group)]
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            tags["group"] = f"{cfg.get('experiment_name')}/{Path(hydra_cfg.sweep.dir).name}"
+    net = (plain(cfg.model) or {}).get("net") or {}
+    if "adl" in net:
+        tags.setdefault("tags", []).append(f"adl={net['adl']}")
+    if cfg.get("cam") is not None and "wsol" in str(cfg.get("experiment_name")):
+        tags.setdefault("tags", []).append(f"region_size={cfg.cam.region_size}")
+    return tags
 
 
 def run_name(cfg: DictConfig) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from infocam_lit.config import validate_config
+from infocam_lit.config import ConfigError, validate_config
 from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
@@ -24,7 +26,23 @@ from infocam_lit.tasks.common import (
 log = logging.getLogger(__name__)
 
 
+def refuse_multirun_with_ddp(cfg: DictConfig) -> None:
+    """Lightning's DDP re-executes the script for each rank; under a local Hydra multirun every
+    rank would then run the whole sweep again. Stop before any work and say what works instead."""
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return
+    strategy = str(cfg.trainer.strategy)
+    re_executed = strategy.startswith("ddp") and "spawn" not in strategy and "fork" not in strategy
+    launcher = str(HydraConfig.get().launcher.get("_target_", ""))
+    if re_executed and str(cfg.trainer.devices) != "1" and "BasicLauncher" in launcher:
+        raise ConfigError(
+            f"a local multirun cannot use trainer.strategy={strategy} with trainer.devices={cfg.trainer.devices}: "
+            "each DDP rank would re-run the whole sweep. Use hydra/launcher=submitit_slurm (SLURM starts the "
+            "ranks of each job), run the jobs one at a time without -m, or sweep with trainer.devices=1.")
+
+
 def train(cfg: DictConfig) -> dict[str, float]:
+    refuse_multirun_with_ddp(cfg)
     validate_config(cfg)
     write_resolved_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
