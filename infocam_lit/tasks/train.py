@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
@@ -11,6 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from infocam_lit.config import ConfigError, validate_config
+from infocam_lit.run_files import METRICS_FILE
 from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
@@ -41,9 +43,26 @@ def refuse_multirun_with_ddp(cfg: DictConfig) -> None:
             "ranks of each job), run the jobs one at a time without -m, or sweep with trainer.devices=1.")
 
 
+def resume_checkpoint(cfg: DictConfig) -> str | None:
+    """The checkpoint to resume from, and a refusal to overwrite a finished run silently."""
+    output_dir = Path(cfg.paths.output_dir)
+    ckpt_path = cfg.get("ckpt_path")
+    if ckpt_path == "last":
+        last = output_dir / "checkpoints" / "last.ckpt"
+        if not last.is_file():
+            raise ConfigError(f"ckpt_path=last: no {last} to resume from (give the run folder with run_id=... "
+                              "or hydra.run.dir=...)")
+        return str(last)
+    if ckpt_path is None and (output_dir / METRICS_FILE).is_file():
+        raise ConfigError(f"{output_dir} holds a finished run ({METRICS_FILE}); choose another run_id, resume it "
+                          "with ckpt_path=last, or delete the folder")
+    return ckpt_path
+
+
 def train(cfg: DictConfig) -> dict[str, float]:
     refuse_multirun_with_ddp(cfg)
     validate_config(cfg)
+    ckpt_path = resume_checkpoint(cfg)
     write_resolved_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
@@ -56,7 +75,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     callbacks.append(RunConfigInCheckpoint(run_config(cfg)))
     trainer = build_trainer(cfg, callbacks, run_name(cfg))
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     if best:
         log.info("testing the best checkpoint by %s: %s", trainer.checkpoint_callback.monitor, best)

@@ -1,0 +1,49 @@
+"""Never lose work: a run killed with SIGKILL part-way resumes from its run folder (ckpt_path=last)
+and ends with the same metrics as an uninterrupted run of the same seed; a finished run folder is
+never silently overwritten."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, read_metrics, run_entry
+
+pytestmark = pytest.mark.subprocess
+RUN = ("logger=csv", "data.dim=1", "trainer.max_epochs=12", "callbacks.early_stopping=null", "seed=4")
+
+
+def test_killed_run_resumes_to_the_same_metrics(tmp_path):
+    run_entry("train.py", tmp_path / "whole", *RUN)
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={killed}", *RUN],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    last = killed / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 120
+    while not last.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a few more epochs, then the hard kill
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL and not (killed / "metrics.json").exists()
+
+    run_entry("train.py", killed, *RUN, "ckpt_path=last")
+    assert read_metrics(killed) == read_metrics(tmp_path / "whole")
+
+
+def test_a_finished_run_folder_is_not_overwritten(tmp_path):
+    run_entry("train.py", tmp_path, "logger=csv", "data.dim=1", "trainer.max_epochs=1")
+    before = (tmp_path / "metrics.json").read_text()
+    result = run_entry("train.py", tmp_path, "logger=csv", "data.dim=1", "trainer.max_epochs=1", check=False)
+    assert result.returncode != 0 and "holds a finished run" in result.stderr
+    assert (tmp_path / "metrics.json").read_text() == before
+
+
+def test_resume_without_a_checkpoint_names_the_missing_file(tmp_path):
+    result = run_entry("train.py", tmp_path, "logger=csv", "ckpt_path=last", check=False)
+    assert result.returncode != 0 and "checkpoints/last.ckpt to resume from" in result.stderr
