@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import netrc
 import os
+import secrets
 from pathlib import Path
 
 from pytorch_lightning.loggers import CSVLogger, Logger
@@ -53,6 +54,8 @@ def _wandb_logger(wandb_cfg: dict, output_dir: str, run_name: str, config: dict)
         os.environ["WANDB_MODE"] = "offline"
         _announce_offline(output_dir)
     logger = WandbLogger(
+        id=_run_id(Path(output_dir)),
+        resume="allow",  # a resumed run (ckpt_path=last) goes on logging into its W&B run
         project=wandb_cfg.get("project", "infocam_lit"),
         entity=wandb_cfg.get("entity"),
         group=wandb_cfg.get("group"),
@@ -64,6 +67,18 @@ def _wandb_logger(wandb_cfg: dict, output_dir: str, run_name: str, config: dict)
         config=config,
     )
     return logger
+
+
+def _run_id(output_dir: Path) -> str:
+    """The W&B run id of this run folder, made once and kept in the folder."""
+    path = output_dir / "wandb_run_id"
+    if path.is_file():
+        return path.read_text().strip()
+    run_id = secrets.token_hex(4)  # W&B ids: lower-case letters and digits
+    if rank_zero_only.rank == 0:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(run_id + "\n")
+    return run_id
 
 
 @rank_zero_only

@@ -47,3 +47,14 @@ def test_a_finished_run_folder_is_not_overwritten(tmp_path):
 def test_resume_without_a_checkpoint_names_the_missing_file(tmp_path):
     result = run_entry("train.py", tmp_path, "logger=csv", "ckpt_path=last", check=False)
     assert result.returncode != 0 and "checkpoints/last.ckpt to resume from" in result.stderr
+
+
+def test_a_resumed_run_keeps_its_wandb_run(tmp_path):
+    run_entry("train.py", tmp_path, "logger=wandb", "data.dim=1", "trainer.max_epochs=2",
+              "callbacks.early_stopping=null")
+    (tmp_path / "metrics.json").unlink()  # as if it had been killed before the end
+    run_entry("train.py", tmp_path, "logger=wandb", "data.dim=1", "trainer.max_epochs=3",
+              "callbacks.early_stopping=null", "ckpt_path=last")
+    run_id = (tmp_path / "wandb_run_id").read_text().strip()
+    runs = sorted((tmp_path / "wandb").glob("offline-run-*"))
+    assert len(runs) == 2 and all(run.name.endswith(run_id) for run in runs)
