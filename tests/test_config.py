@@ -127,3 +127,15 @@ def test_instantiate_straight_from_the_config_gives_loadable_checkpoints(tmp_pat
     trainer.save_checkpoint(tmp_path / "m.ckpt")
     torch.load(tmp_path / "m.ckpt", weights_only=True)
     get_class(cfg.model._target_).load_from_checkpoint(tmp_path / "m.ckpt", weights_only=True)
+
+
+def test_slurm_launcher_follows_the_trainer_devices():
+    cfg = compose_train("hydra/launcher=slurm", "trainer=ddp", "trainer.devices=4", "trainer.num_nodes=2")
+    launcher = cfg.hydra.launcher
+    assert "SlurmLauncher" in launcher._target_
+    assert (launcher.gpus_per_node, launcher.tasks_per_node, launcher.nodes) == (4, 4, 2)
+
+
+def test_joblib_launcher_is_available():
+    cfg = compose_train("hydra/launcher=joblib")
+    assert "JoblibLauncher" in cfg.hydra.launcher._target_

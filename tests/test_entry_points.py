@@ -139,3 +139,10 @@ def test_a_two_job_sweep_makes_two_wandb_runs(tmp_path):
               multirun=True)
     runs = sorted(tmp_path.glob("*/wandb/offline-run-*"))
     assert len(runs) == 2 and runs[0].parent.parent != runs[1].parent.parent  # one run per job, each finished
+
+
+def test_a_sweep_through_submitit(tmp_path):
+    """The SLURM launcher's local twin: each job runs in its own process, as on a cluster."""
+    run_entry("train.py", None, "hydra/launcher=submitit_local", "data.dim=1,2", "trainer.max_epochs=1", "logger=csv",
+              f"hydra.sweep.dir={tmp_path}", multirun=True)
+    assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
