@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.boxes import best_iou, boxes_from_maps  # noqa: E402
-from infocam_lit.cam import compute_maps  # noqa: E402
+from infocam_lit.cam import compute_maps, upsampled_maps  # noqa: E402
 from infocam_lit.modules.wsol import MAP_VARIANTS  # noqa: E402
 from infocam_lit.nets.wsol import resnet50_wsol  # noqa: E402
 
@@ -64,10 +63,9 @@ def main() -> None:
     features, logits = forward()
     features, logits, weight = features.float(), logits.float(), net.fc.weight.float()
 
-    def localise(variants):
-        for method, region in variants:
-            maps = compute_maps(features, weight, labels, method, 4 if region else 1, logits=logits)
-            maps = F.interpolate(maps[:, None], size=(224, 224), mode="bicubic", align_corners=False)[:, 0]
+    def localise(variants):  # what the WSOL module does per evaluation batch
+        named = {f"{method}{region}": (method, 4 if region else 1) for method, region in variants}
+        for maps in upsampled_maps(features, weight, labels, named, (224, 224), logits=logits).values():
             best_iou(boxes_from_maps(maps, 0.2), gt, count)
 
     def maps_only():

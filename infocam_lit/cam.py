@@ -81,3 +81,18 @@ def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Te
     else:
         raise ValueError(f"plus_mode={plus_mode!r} is not known; valid: {', '.join(PLUS_MODES)}")
     return region_sum(_weighted_map(features, effective).unsqueeze(1), region_size, region_mode).squeeze(1)
+
+
+def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor,
+                   variants: dict[str, tuple[str, int]], size: tuple[int, int], region_mode: str = "same",
+                   plus_mode: str = "paper", upsample: str = "bicubic",
+                   logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Several maps from one set of features, each upsampled to `size` (B, H, W), in float32 even
+    under mixed precision. `variants` maps a name to (method, region size)."""
+    features, weight = features.float(), weight.float()
+    logits = logits.float() if logits is not None else None
+    maps = {}
+    for name, (method, region_size) in variants.items():
+        small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits)
+        maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=False)[:, 0]
+    return maps

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from infocam_lit.boxes import best_iou, boxes_from_maps
-from infocam_lit.cam import compute_maps
+from infocam_lit.cam import upsampled_maps
 from infocam_lit.config import to_plain
 from infocam_lit.data.mnist import MEAN, STD
 from infocam_lit.metrics import HitsPerLabel, MultiLabelCounts
+from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.multilabel_losses import MultiLabelLoss
 from infocam_lit.nets.wsol import small_gap_cnn
@@ -63,15 +63,9 @@ class MultiLabelLocalizationModule(pl.LightningModule):
     def label_maps(self, features: torch.Tensor, image: torch.Tensor, label: torch.Tensor,
                    size: tuple[int, int]) -> dict[str, torch.Tensor]:
         """CAM and infoCAM of `label` for feature rows `image`, upsampled to `size`."""
-        weight = self.net.fc.weight.float()
-        maps = {}
-        for name, with_region in MAPS.items():
-            small = compute_maps(features[image].float(), weight, label, "cam",
-                                 region_size=self.cam["region_size"] if with_region else 1,
-                                 region_mode=self.cam.get("region_mode", "same"))
-            maps[name] = F.interpolate(small[:, None], size=size, mode=self.cam.get("upsample", "bicubic"),
-                                       align_corners=False)[:, 0]
-        return maps
+        variants = {name: ("cam", self.cam["region_size"] if with_region else 1) for name, with_region in MAPS.items()}
+        return upsampled_maps(features[image], self.net.fc.weight, label, variants, size,
+                              self.cam.get("region_mode", "same"), upsample=self.cam.get("upsample", "bicubic"))
 
     def _evaluate(self, batch: dict, stage: str) -> None:
         images, labels = batch["image"], batch["labels"]
@@ -89,17 +83,11 @@ class MultiLabelLocalizationModule(pl.LightningModule):
             boxes = boxes_from_maps(map_, self.cam.get("threshold", 0.2))
             metrics[name].update(best_iou(boxes, gt, count) >= 0.5, label)
             if stage == "test":
-                self._keep_examples({f"{name}": map_, f"{name}_boxes": boxes})
+                keep_first(self.test_examples, {name: map_, f"{name}_boxes": boxes}, EXAMPLES_KEPT)
         if stage == "test":
             display = (images[image] * STD + MEAN).clamp(0, 1).expand(-1, 3, -1, -1)
-            self._keep_examples({"image": images[image], "display": display, "gt_boxes": gt, "gt_count": count})
-
-    def _keep_examples(self, tensors: dict[str, torch.Tensor]) -> None:
-        for key, value in tensors.items():
-            have = len(self.test_examples.get(key, ()))
-            if have < EXAMPLES_KEPT:
-                kept = value[: EXAMPLES_KEPT - have].detach().cpu()
-                self.test_examples[key] = torch.cat([self.test_examples[key], kept]) if have else kept
+            keep_first(self.test_examples, {"image": images[image], "display": display, "gt_boxes": gt,
+                                            "gt_count": count}, EXAMPLES_KEPT)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from infocam_lit.boxes import boxes_from_maps
-from infocam_lit.cam import compute_maps
+from infocam_lit.cam import upsampled_maps
 from infocam_lit.config import to_plain
 from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2
 from infocam_lit.losses import ClassificationLoss
 from infocam_lit.metrics import TopKAccuracy
+from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
 
@@ -83,17 +83,11 @@ class WSOLModule(pl.LightningModule):
     def localization_maps(self, features: torch.Tensor, logits: torch.Tensor, classes: torch.Tensor,
                           size: tuple[int, int]) -> dict[str, torch.Tensor]:
         """Every variant's map for `classes`, upsampled to `size`, from one set of features."""
-        features = features.float()  # maps in float32 even under mixed precision
-        weight = self.net.fc.weight.float()
-        maps = {}
-        for name, (method, with_region) in MAP_VARIANTS.items():
-            small = compute_maps(features, weight, classes, method,
-                                 region_size=self.cam["region_size"] if with_region else 1,
-                                 region_mode=self.cam.get("region_mode", "same"),
-                                 plus_mode=self.cam.get("plus_mode", "paper"), logits=logits.float())
-            maps[name] = F.interpolate(small[:, None], size=size, mode=self.cam.get("upsample", "bicubic"),
-                                       align_corners=False)[:, 0]
-        return maps
+        variants = {name: (method, self.cam["region_size"] if with_region else 1)
+                    for name, (method, with_region) in MAP_VARIANTS.items()}
+        return upsampled_maps(features, self.net.fc.weight, classes, variants, size,
+                              self.cam.get("region_mode", "same"), self.cam.get("plus_mode", "paper"),
+                              self.cam.get("upsample", "bicubic"), logits)
 
     def _evaluate(self, batch: dict, stage: str) -> None:
         images, labels = batch["image"], batch["label"]
@@ -109,17 +103,9 @@ class WSOLModule(pl.LightningModule):
             if f"{name}_maxbox" in metrics:
                 metrics[f"{name}_maxbox"].update(map_, batch["boxes"], batch["box_count"])
         if stage == "test":
-            self._keep_examples({"image": images, "gt_boxes": batch["boxes"], "gt_count": batch["box_count"],
-                                 **maps, **{f"{name}_boxes": b for name, b in boxes.items()}})
-
-    def _keep_examples(self, tensors: dict[str, torch.Tensor]) -> None:
-        """The first EXAMPLES_KEPT test images with their maps and boxes, for the figure grids."""
-        room = EXAMPLES_KEPT - len(self.test_examples.get("image", ()))
-        if room <= 0:
-            return
-        for key, value in tensors.items():
-            kept = value[:room].detach().cpu()
-            self.test_examples[key] = torch.cat([self.test_examples[key], kept]) if key in self.test_examples else kept
+            keep_first(self.test_examples, {"image": images, "gt_boxes": batch["boxes"],
+                                            "gt_count": batch["box_count"], **maps,
+                                            **{f"{name}_boxes": b for name, b in boxes.items()}}, EXAMPLES_KEPT)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")
