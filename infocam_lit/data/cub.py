@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
-from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler, read_rgb
-from infocam_lit.data.wsol_base import ImageFolderWSOLDataModule, wsol_transforms
+from infocam_lit.data.image_items import BoxedTransform, read_rgb
+from infocam_lit.data.prior import label_frequencies
+from infocam_lit.data.wsol_base import ImageFolderDataModule, wsol_transforms
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
                   "classes.txt")
@@ -171,27 +171,19 @@ def inception_transforms(image_size: int) -> dict[str, BoxedTransform]:
     }
 
 
-class CUBClassificationDataModule(pl.LightningDataModule):
-    test_split_names = ("test", "test_imb")
+class CUBDataModule(ImageFolderDataModule):
+    """What both CUB DataModules share: the metadata, read once; `make_splits(meta)` decides the splits."""
 
-    def __init__(self, root: str = "data", imbalanced: bool = False, seed: int = 0, image_size: int = 299,
-                 batch_size: int = 32, eval_batch_size: int = 64, num_workers: int = 4, pin_memory: bool = True):
-        super().__init__()
+    def __init__(self, root: str, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
         self.root = root
-        self.imbalanced = imbalanced
-        self.seed = seed
-        self.image_size = image_size
-        self.batch_size = batch_size
-        self.eval_batch_size = eval_batch_size
-        self.num_workers = num_workers
-        self.pin_memory = pin_memory
         self.meta: CUBMetadata | None = None
         self.splits: dict[str, torch.Tensor] = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.meta is None:
             self.meta = read_cub_metadata(self.root)
-            self.splits = classification_splits(self.meta, self.seed, self.imbalanced)
+            self.splits = self.make_splits(self.meta)
 
     @property
     def num_classes(self) -> int:
@@ -201,29 +193,28 @@ class CUBClassificationDataModule(pl.LightningDataModule):
     @property
     def class_prior(self) -> list[float]:
         self.setup()
-        labels = self.meta.labels[self.splits["train"]]
-        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+        return label_frequencies(self.meta.labels[self.splits["train"]], self.num_classes)
+
+    def dataset(self, split: str, transform: BoxedTransform) -> CUBImages:
+        return CUBImages(self.meta, self.splits[split].tolist(), transform)
+
+
+class CUBClassificationDataModule(CUBDataModule):
+    test_split_names = ("test", "test_imb")
+
+    def __init__(self, root: str = "data", imbalanced: bool = False, seed: int = 0, image_size: int = 299,
+                 batch_size: int = 32, eval_batch_size: int = 64, num_workers: int = 4, pin_memory: bool = True):
+        super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
+        self.imbalanced = imbalanced
+        self.seed = seed
+        self.image_size = image_size
+        self.transforms = inception_transforms(image_size)
+
+    def make_splits(self, meta: CUBMetadata) -> dict[str, torch.Tensor]:
+        return classification_splits(meta, self.seed, self.imbalanced)
 
     def model_kwargs(self) -> dict:
         return {"num_classes": self.num_classes, "class_prior": self.class_prior}
-
-    def _loader(self, split: str, train: bool) -> DataLoader:
-        transform = inception_transforms(self.image_size)["train" if train else "eval"]
-        dataset = CUBImages(self.meta, self.splits[split].tolist(), transform)
-        sampler = None if train else eval_sampler(dataset)
-        return DataLoader(dataset, batch_size=self.batch_size if train else self.eval_batch_size,
-                          shuffle=train if sampler is None else None, sampler=sampler, drop_last=False,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory,
-                          persistent_workers=self.num_workers > 0, collate_fn=collate_items)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", train=False)
-
-    def test_dataloader(self) -> list[DataLoader]:
-        return [self._loader(name, train=False) for name in self.test_split_names]
 
 
 # --------------------------------------------------------------------------- localisation (WSOL)
@@ -239,37 +230,18 @@ def wsol_splits(meta: CUBMetadata) -> dict[str, torch.Tensor]:
     return {"train": all_ids[meta.is_train], "val": test_ids[position % 2 == 0], "test": test_ids[position % 2 == 1]}
 
 
-class CUBWSOLDataModule(ImageFolderWSOLDataModule):
+class CUBWSOLDataModule(CUBDataModule):
     """CUB-200-2011 for weakly supervised localisation (SPEC §4.4); items carry their boxes."""
 
     def __init__(self, root: str = "data", resize_size: int = 256, crop_size: int = 224,
                  eval_transform: str = "wsolevaluation", batch_size: int = 32, eval_batch_size: int = 64,
                  num_workers: int = 4, pin_memory: bool = True):
-        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
-        self.root = root
+        super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
         self.image_size = crop_size
         self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)
-        self.meta: CUBMetadata | None = None
-        self.splits: dict[str, torch.Tensor] = {}
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.meta is None:
-            self.meta = read_cub_metadata(self.root)
-            self.splits = wsol_splits(self.meta)
-
-    @property
-    def num_classes(self) -> int:
-        self.setup()
-        return self.meta.num_classes
-
-    @property
-    def class_prior(self) -> list[float]:
-        self.setup()
-        labels = self.meta.labels[self.splits["train"]]
-        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+    def make_splits(self, meta: CUBMetadata) -> dict[str, torch.Tensor]:
+        return wsol_splits(meta)
 
     def model_kwargs(self) -> dict:
         return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}
-
-    def dataset(self, split: str, transform: BoxedTransform) -> CUBImages:
-        return CUBImages(self.meta, self.splits[split].tolist(), transform)

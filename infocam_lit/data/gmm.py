@@ -6,6 +6,7 @@ import pytorch_lightning as pl
 import torch
 
 from infocam_lit import gmm
+from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 # Each split draws from its own stream, so changing one split's size leaves the others alone.
@@ -46,8 +47,7 @@ class GMMDataModule(pl.LightningDataModule):
     def class_prior(self) -> list[float]:
         """Empirical label frequencies of the train split."""
         self.setup()
-        labels = self.splits["train"][1]
-        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+        return label_frequencies(self.splits["train"][1], self.num_classes)
 
     def model_kwargs(self) -> dict:
         """What a model needs to know about this data (plain values for its hparams)."""

@@ -19,6 +19,7 @@ import pytorch_lightning as pl
 import torch
 
 from infocam_lit.data.idx import DatasetError, read_idx
+from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 MEAN, STD = 0.1307, 0.3081
@@ -139,8 +140,7 @@ class MNISTDataModule(pl.LightningDataModule):
     @property
     def class_prior(self) -> list[float]:
         self.setup()
-        labels = self.splits["train"][1]
-        return (torch.bincount(labels, minlength=NUM_CLASSES).double() / len(labels)).tolist()
+        return label_frequencies(self.splits["train"][1], NUM_CLASSES)
 
     def model_kwargs(self) -> dict:
         return {"num_classes": NUM_CLASSES, "class_prior": self.class_prior}

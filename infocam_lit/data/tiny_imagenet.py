@@ -17,7 +17,8 @@ from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
-from infocam_lit.data.wsol_base import ImageFolderWSOLDataModule
+from infocam_lit.data.prior import label_frequencies
+from infocam_lit.data.wsol_base import ImageFolderDataModule
 
 HOW_TO_GET = ("Download tiny-imagenet-200.zip from the Stanford CS231n Tiny ImageNet page and extract it "
               "under data.root (it creates the tiny-imagenet-200/ folder).")
@@ -88,7 +89,7 @@ def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
     return first, second
 
 
-class TinyImageNetDataModule(ImageFolderWSOLDataModule):
+class TinyImageNetDataModule(ImageFolderDataModule):
     def __init__(self, root: str = "data", batch_size: int = 256, eval_batch_size: int = 256, num_workers: int = 4,
                  pin_memory: bool = True):
         super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
@@ -115,8 +116,7 @@ class TinyImageNetDataModule(ImageFolderWSOLDataModule):
     @property
     def class_prior(self) -> list[float]:
         self.setup()
-        labels = torch.tensor(self.records["train"][1])
-        return (torch.bincount(labels, minlength=self.num_classes).double() / len(labels)).tolist()
+        return label_frequencies(torch.tensor(self.records["train"][1]), self.num_classes)
 
     def model_kwargs(self) -> dict:
         return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}

@@ -1,4 +1,4 @@
-"""What the WSOL DataModules share: their transforms and loader plumbing."""
+"""What the image DataModules share (CUB, Tiny-ImageNet): the WSOL transforms and the loader plumbing."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> di
     }
 
 
-class ImageFolderWSOLDataModule(pl.LightningDataModule):
-    """Shared loader plumbing of the WSOL DataModules: `self.dataset(split, transform)` per split."""
+class ImageFolderDataModule(pl.LightningDataModule):
+    """Loaders of image datasets with boxes: subclasses set `self.transforms` ({"train", "eval"})
+    and provide `self.dataset(split, transform)`; one test loader per name in `test_split_names`."""
 
     test_split_names = ("test",)
 
@@ -49,5 +50,6 @@ class ImageFolderWSOLDataModule(pl.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", train=False)
 
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)
+    def test_dataloader(self) -> DataLoader | list[DataLoader]:
+        loaders = [self._loader(name, train=False) for name in self.test_split_names]
+        return loaders if len(loaders) > 1 else loaders[0]
