@@ -4,7 +4,7 @@ Every job folder under the given directory (a folder holding `.hydra/` or
 `config.yaml`) is one run; its `metrics.json` holds the results, and a job
 without it is listed as failed, never dropped. What is rendered depends on
 the experiments the runs cover (Table 2 for the MI experiment, Table 3 for
-MNIST and CUB classification, Tables 4, 6-7 and 8 for the WSOL experiments,
+MNIST and CUB classification, Tables 4, 6, 7 and 8 for the WSOL experiments,
 Table 5 for double-digit MNIST).
 
 Writes table.md (every table covered), table<N>.csv per table, table.csv (all
@@ -22,10 +22,12 @@ import re
 from pathlib import Path
 
 from infocam_lit.runs import Run, find_runs
-from infocam_lit.tables import table2, table3, table4, table5
+from infocam_lit.tables import table2, table3, table5, wsol
 
-# name (the README block and CSV file) -> the module that renders it
-TABLES = {"table2": table2, "table3": table3, "table4": table4, "table5": table5}
+# name (the README block and CSV file) -> the function that renders it from the runs, or returns
+# None when the runs do not cover it
+TABLES = {"table2": table2.section, "table3": table3.section, "table4": wsol.table4, "table5": table5.section,
+          "table6": wsol.table6, "table7": wsol.table7, "table8": wsol.table8}
 
 
 def failed_markdown(runs: list[Run]) -> str:
@@ -72,8 +74,8 @@ def main(argv: list[str] | None = None) -> None:
 
     link_from = args.readme.parent if args.readme else out
     sections, all_records = {}, []
-    for name, table in TABLES.items():
-        rendered = table.section(runs, out, link_from)
+    for name, render in TABLES.items():
+        rendered = render(runs, out, link_from)
         if rendered is None:
             continue
         markdown, records = rendered

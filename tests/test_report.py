@@ -61,22 +61,47 @@ def test_readme_blocks_are_replaced(tmp_path):
     assert "old" not in text and "### Table 3" in text and text.startswith("intro") and text.endswith("end\n")
 
 
+def wsol_metrics(shift: float) -> dict:
+    metrics = {"test/cls_top1": 0.74, "test/cls_top5": 0.92}
+    for i, name in enumerate(("cam", "cam_region", "infocam_noregion", "infocam", "infocam_plus")):
+        metrics |= {f"test/{name}/gt_known_loc": 0.40 + 0.05 * i + shift, f"test/{name}/top1_loc": 0.30 + 0.05 * i,
+                    f"test/{name}/maxboxacc_v2": 0.60}
+    return metrics
+
+
 def test_wsol_tables_from_runs(tmp_path):
     config = {"experiment_name": "wsol_cub", "seed": 0, "loss": {"name": "softmax"},
               "model": {"net": {"name": "vgg16_gap", "adl": False}}, "data": {}}
-    metrics = {"test/cls_top1": 0.74, "test/cls_top5": 0.92}
-    for i, name in enumerate(("cam", "cam_region", "infocam_noregion", "infocam", "infocam_plus")):
-        metrics |= {f"test/{name}/gt_known_loc": 0.40 + 0.05 * i, f"test/{name}/top1_loc": 0.30 + 0.05 * i,
-                    f"test/{name}/maxboxacc_v2": 0.60}
     for seed in range(2):
-        make_run(tmp_path / str(seed), {**config, "seed": seed}, metrics)
+        make_run(tmp_path / str(seed), {**config, "seed": seed}, wsol_metrics(0.0))
     report.main([str(tmp_path)])
     table = (tmp_path / "table.md").read_text()
+    assert "### Table 4" in table and "### Table 6" in table and "### Table 8" in table
+    assert "### Table 7" not in table  # no Tiny-ImageNet runs
+    assert "p vs softmax" not in table  # one loss only
     assert "| CUB | vgg16_gap | no | softmax | cam | 2 | 40.00 ± 0.00 | 30.00 ± 0.00 | 60.00 ± 0.00 | 42.5% / 31.4% |" \
         in table
-    assert "| CUB | vgg16_gap | no | softmax | 2 | 74.00 ± 0.00 | 92.00 ± 0.00 | 74.0% / 91.8% |" in table
+    assert ("| vgg16_gap | no | softmax | infocam | 2 | 55.00 ± 0.00 | 45.00 ± 0.00 | 74.00 ± 0.00 | 92.00 ± 0.00 "
+            "| 53.0% / 39.8% | 74.0% / 91.8% |") in table
     assert "| CUB | vgg16_gap | no | softmax | region only | 45.00 ± 0.00 | 35.00 ± 0.00 | 53.4% / 40.2% |" in table
-    assert (tmp_path / "table4.csv").is_file()
+    for name in ("table4", "table6", "table8"):
+        assert (tmp_path / f"{name}.csv").is_file(), name
+
+
+def test_wsol_losses_are_compared_by_mann_whitney(tmp_path):
+    for seed in range(3):
+        for loss, shift in (("softmax", 0.001 * seed), ("pc_softmax", 0.1 + 0.01 * seed)):
+            config = {"experiment_name": "wsol_tiny", "seed": seed, "loss": {"name": loss},
+                      "model": {"net": {"name": "resnet50", "adl": True}}, "data": {}}
+            make_run(tmp_path / f"{loss}{seed}", config, wsol_metrics(shift))
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    assert "### Table 7: localisation and classification on Tiny-ImageNet" in table and "### Table 6" not in table
+    # 3 against 3, fully separated: the smallest two-sided p; the paper trained softmax only
+    assert "| Tiny-ImageNet | resnet50 | yes | pc_softmax | cam | 3 | 51.00 ± 1.00 | 30.00 ± 0.00 | 60.00 ± 0.00 " \
+        "| 0.100 | — | — |" in table
+    assert "| Tiny-ImageNet | resnet50 | yes | softmax | cam | 3 | 40.10 ± 0.10 | 30.00 ± 0.00 | 60.00 ± 0.00 " \
+        "|  | 52.7% / 36.9% | — |" in table
 
 
 def test_table5_from_runs(tmp_path):

@@ -1,0 +1,154 @@
+"""Tables 4, 6, 7 and 8 from WSOL runs, beside the paper: localisation of CAM, infoCAM and infoCAM+
+(GT-known / Top-1 Loc at the paper's fixed threshold, and MaxBoxAccV2), localisation with
+classification per dataset (Table 6 CUB, Table 7 Tiny-ImageNet), and the region / subtraction
+ablation (Table 8), which every run evaluates side by side from the same features.
+
+Mean ± std over seeds; where a group was trained with both softmax and PC-softmax, the two-sided
+Mann-Whitney U p-value of GT-known Loc between them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from infocam_lit.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
+from infocam_lit.runs import Run, markdown_table, mean_std, pct
+from infocam_lit.tables.table3 import mann_whitney_p
+
+EXPERIMENTS = {"wsol_cub": "CUB", "wsol_tiny": "Tiny-ImageNet"}
+MAPS = ("cam", "infocam", "infocam_plus")
+ABLATION_MAPS = {"cam": "neither", "infocam_noregion": "subtraction only", "cam_region": "region only",
+                 "infocam": "both"}
+Key = tuple[str, str, bool, str]  # experiment, architecture, ADL, loss
+
+
+def _groups(runs: list[Run]) -> dict[Key, list[dict]]:
+    """(experiment, architecture, ADL, loss) -> the metrics of its finished runs (one per seed)."""
+    groups: dict[Key, list[dict]] = defaultdict(list)
+    for run in runs:
+        experiment = run.config.get("experiment_name")
+        if run.failed or experiment not in EXPERIMENTS:
+            continue
+        net = run.config["model"]["net"]
+        groups[(experiment, net["name"], bool(net.get("adl", False)), run.config["loss"]["name"])].append(run.metrics)
+    return dict(sorted(groups.items()))
+
+
+def _values(metrics: list[dict], key: str) -> list[float]:
+    return [m[key] for m in metrics if key in m]
+
+
+def _cell(values: list[float]) -> str:
+    mean, std = mean_std(values)
+    if not values:
+        return "—"
+    return f"{100 * mean:.2f} ± {100 * std:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
+
+
+def _paper_pair(pair) -> str:
+    return "—" if pair is None else f"{pct(pair[0])} / {pct(pair[1])}"
+
+
+def _p_vs_softmax(groups: dict[Key, list[dict]], key: Key, metric: str) -> str:
+    """p of `metric` between this PC-softmax group and its softmax twin ("" when there is none)."""
+    experiment, arch, adl, loss = key
+    twin = groups.get((experiment, arch, adl, "softmax"))
+    if loss != "pc_softmax" or twin is None:
+        return ""
+    p = mann_whitney_p(_values(twin, metric), _values(groups[key], metric))
+    return "—" if p != p else f"{p:.3f}"  # NaN: fewer than two seeds per loss
+
+
+def _setting(key: Key) -> list[str]:
+    experiment, arch, adl, loss = key
+    return [EXPERIMENTS[experiment], arch, "yes" if adl else "no", loss]
+
+
+def _paper_loc(key: Key, name: str):
+    experiment, arch, adl, loss = key
+    return TABLE4_LOC.get((experiment, arch, adl, name)) if loss == "softmax" else None  # the paper trained softmax
+
+
+def _records(groups: dict[Key, list[dict]], table: str, maps) -> list[dict]:
+    records = []
+    for key, metrics in groups.items():
+        experiment, arch, adl, loss = key
+        for name in maps:
+            values = {k: _values(metrics, f"test/{name}/{k}") for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2")}
+            values |= {k: _values(metrics, f"test/{k}") for k in ("cls_top1", "cls_top5")}
+            paper = _paper_loc(key, name)
+            records.append({"table": table, "dataset": experiment, "architecture": arch, "adl": adl, "loss": loss,
+                            "map": name, "runs": len(metrics),
+                            **{f"{k} mean": mean_std(v)[0] for k, v in values.items()},
+                            **{f"{k} std": mean_std(v)[1] for k, v in values.items()},
+                            "paper gt_known_loc": paper[0] if paper else None,
+                            "paper top1_loc": paper[1] if paper else None})
+    return records
+
+
+def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    groups = _groups(runs)
+    if not groups:
+        return None
+    both_losses = any(_p_vs_softmax(groups, key, "test/cam/gt_known_loc") for key in groups)
+    rows = []
+    for key, metrics in groups.items():
+        experiment, arch, adl, _ = key
+        for name in MAPS:
+            metric = f"test/{name}/gt_known_loc"
+            paper_maxbox = MAXBOXACC_V2_CUB.get((arch, adl)) if experiment == "wsol_cub" and name == "cam" else None
+            rows.append([*_setting(key), name, str(len(metrics)), _cell(_values(metrics, metric)),
+                         _cell(_values(metrics, f"test/{name}/top1_loc")),
+                         _cell(_values(metrics, f"test/{name}/maxboxacc_v2")),
+                         *([_p_vs_softmax(groups, key, metric)] if both_losses else []),
+                         _paper_pair(_paper_loc(key, name)), pct(paper_maxbox)])
+    columns = ["dataset", "architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "MaxBoxAccV2",
+               *(["p vs softmax (GT-known)"] if both_losses else []), "paper GT-known / Top-1",
+               "paper MaxBoxAccV2 (wsolevaluation)"]
+    markdown = "\n\n".join(["### Table 4: localisation (%, mean ± std over seeds)", markdown_table(columns, rows)])
+    return markdown, _records(groups, "4", MAPS)
+
+
+def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[dict]] | None:
+    groups = {key: metrics for key, metrics in _groups(runs).items() if key[0] == experiment}
+    if not groups:
+        return None
+    rows = []
+    for key, metrics in groups.items():
+        _, arch, adl, loss = key
+        paper_cls = TABLE67_CLASSIFICATION.get((experiment, arch, adl)) if loss == "softmax" else None
+        for name in MAPS:
+            rows.append([*_setting(key)[1:], name, str(len(metrics)),
+                         _cell(_values(metrics, f"test/{name}/gt_known_loc")),
+                         _cell(_values(metrics, f"test/{name}/top1_loc")), _cell(_values(metrics, "test/cls_top1")),
+                         _cell(_values(metrics, "test/cls_top5")), _paper_pair(_paper_loc(key, name)),
+                         _paper_pair(paper_cls)])
+    columns = ["architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "top-1 Cls", "top-5 Cls",
+               "paper GT-known / Top-1 Loc", "paper top-1 / top-5 Cls"]
+    title = (f"### Table {number}: localisation and classification on {EXPERIMENTS[experiment]} "
+             "(%; the maps share one classifier, so its accuracy repeats)")
+    return "\n\n".join([title, markdown_table(columns, rows)]), _records(groups, number, MAPS)
+
+
+def table6(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    return _table67(runs, "wsol_cub", "6")
+
+
+def table7(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    return _table67(runs, "wsol_tiny", "7")
+
+
+def table8(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    groups = _groups(runs)
+    if not groups:
+        return None
+    rows = []
+    for key, metrics in groups.items():
+        for name, label in ABLATION_MAPS.items():
+            rows.append([*_setting(key), label, _cell(_values(metrics, f"test/{name}/gt_known_loc")),
+                         _cell(_values(metrics, f"test/{name}/top1_loc")), _paper_pair(_paper_loc(key, name))])
+    columns = ["dataset", "architecture", "ADL", "loss", "variant", "GT-known Loc", "Top-1 Loc",
+               "paper GT-known / Top-1"]
+    markdown = "\n\n".join(["### Table 8: region and subtraction ablation (%, every variant from the same runs)",
+                            markdown_table(columns, rows)])
+    return markdown, _records(groups, "8", tuple(ABLATION_MAPS))
