@@ -18,6 +18,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from infocam_lit.losses import LossName
+from infocam_lit.run_key import register_resolvers
 
 
 class ConfigError(ValueError):
@@ -416,7 +417,13 @@ class WandbConfig:
     group: Optional[str] = None
     tags: list[str] = field(default_factory=list)
     offline: bool = False  # forced on when no credentials are found
-    log_model: bool = False
+    # upload checkpoints as W&B artifacts: false, true (best and last, at the end) or "all" (each one when
+    # saved); needs an online run, so an offline run keeps them in the run folder only
+    log_model: Any = False
+
+    def __post_init__(self) -> None:
+        _require(self.log_model in (False, True, "all"), "logger.wandb.log_model", "false, true or 'all'",
+                 self.log_model)
 
 
 @dataclass
@@ -426,7 +433,9 @@ class LoggerConfig:
 
 def register_configs() -> None:
     """Put the schemas into Hydra's ConfigStore, under schema/<group>/ so that they
-    are not listed among a group's options (called by the entry points)."""
+    are not listed among a group's options (called by the entry points), and the
+    resolvers that name run folders."""
+    register_resolvers()
     cs = ConfigStore.instance()
     for group, name, node in (
         ("loss", "loss", LossConfig),

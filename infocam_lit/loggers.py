@@ -53,6 +53,10 @@ def _wandb_logger(wandb_cfg: dict, output_dir: str, run_name: str, config: dict)
         offline = True
         os.environ["WANDB_MODE"] = "offline"
         _announce_offline(output_dir)
+    log_model = wandb_cfg.get("log_model", False)
+    if offline and log_model:
+        _announce_checkpoints_not_uploaded(output_dir)
+        log_model = False  # W&B cannot upload artifacts from an offline run
     logger = WandbLogger(
         id=_run_id(Path(output_dir)),
         resume="allow",  # a resumed run (ckpt_path=last) goes on logging into its W&B run
@@ -63,7 +67,7 @@ def _wandb_logger(wandb_cfg: dict, output_dir: str, run_name: str, config: dict)
         name=run_name,
         save_dir=output_dir,
         offline=offline,
-        log_model=wandb_cfg.get("log_model", False),
+        log_model=log_model,
         config=config,
     )
     return logger
@@ -88,3 +92,9 @@ def _announce_offline(output_dir: str) -> None:
         "sync later with `wandb sync %s/wandb/offline-run-*` (or run `wandb login` first)",
         output_dir, output_dir,
     )
+
+
+@rank_zero_only
+def _announce_checkpoints_not_uploaded(output_dir: str) -> None:
+    log.warning("W&B: logger.wandb.log_model needs an online run; this run is offline, so its checkpoints stay in "
+                "%s/checkpoints only", output_dir)

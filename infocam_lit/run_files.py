@@ -1,4 +1,4 @@
-"""What a run leaves in its folder: the resolved config and metrics.json."""
+"""What a run leaves in its folder: the resolved config, metrics.json, and failed.txt when it failed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from pytorch_lightning.utilities import rank_zero_only
 
 METRICS_FILE = "metrics.json"
+FAILED_FILE = "failed.txt"  # the traceback of a failed run
 
 
 @rank_zero_only
@@ -30,3 +31,12 @@ def read_metrics(output_dir: str | Path) -> dict[str, float]:
 def _plain_number(value) -> float | None:
     value = float(value)
     return None if math.isnan(value) or math.isinf(value) else value
+
+
+def failure_summary(output_dir: Path) -> str | None:
+    """The last line of a failed job's traceback (the error itself)."""
+    path = output_dir / FAILED_FILE
+    if not path.is_file():
+        return None
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "failed"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from infocam_lit.run_files import failure_summary
+
 
 @dataclass
 class Run:
@@ -40,6 +42,9 @@ def find_runs(root: Path) -> list[Run]:
 
 
 def _failure_reason(folder: Path) -> str:
+    recorded = failure_summary(folder)
+    if recorded:
+        return recorded
     logs = sorted(folder.glob("*.log"))
     for log_file in logs:
         lines = [line for line in log_file.read_text(errors="replace").splitlines() if "Error" in line]

@@ -94,6 +94,7 @@ def test_unknown_key_is_rejected():
     ("model.optimizer.lr=0", "model.optimizer.lr must be > 0"),
     ("callbacks.early_stopping.patience=-1", "patience must be >= 0"),
     ("model=mine model.ema_rate=0", "model.ema_rate must be in (0, 1]"),
+    ("logger.wandb.log_model=every", "logger.wandb.log_model must be false, true or 'all', got 'every'"),
 ])
 def test_ranges_are_checked_before_any_work(override, message):
     cfg = compose_train(*override.split())

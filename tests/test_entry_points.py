@@ -145,4 +145,5 @@ def test_a_sweep_through_submitit(tmp_path):
     """The SLURM launcher's local twin: each job runs in its own process, as on a cluster."""
     run_entry("train.py", None, "hydra/launcher=submitit_local", "data.dim=1,2", "trainer.max_epochs=1", "logger=csv",
               f"hydra.sweep.dir={tmp_path}", multirun=True)
-    assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
+    jobs = sorted(p.parent.name for p in tmp_path.glob("*/metrics.json"))
+    assert jobs == ["data.dim=1,trainer.max_epochs=1", "data.dim=2,trainer.max_epochs=1"]  # named by their overrides

@@ -32,6 +32,9 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path):
     process.wait()
     assert process.returncode == -signal.SIGKILL and not (killed / "metrics.json").exists()
 
+    again = run_entry("train.py", killed, *RUN, check=False)  # without ckpt_path: refused, nothing lost
+    assert again.returncode != 0 and "holds an unfinished run" in again.stderr and last.is_file()
+
     run_entry("train.py", killed, *RUN, "ckpt_path=last")
     assert read_metrics(killed) == read_metrics(tmp_path / "whole")
 

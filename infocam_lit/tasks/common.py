@@ -17,6 +17,7 @@ from pytorch_lightning.utilities import rank_zero_only
 from infocam_lit.loggers import build_loggers
 from infocam_lit.progress import progress_callbacks
 from infocam_lit.run_files import write_metrics
+from infocam_lit.run_key import DEFAULT_KEY, run_key
 from infocam_lit.summary import summary_line
 
 log = logging.getLogger(__name__)
@@ -157,12 +158,12 @@ def run_tags(cfg: DictConfig) -> dict:
 
 
 def run_name(cfg: DictConfig) -> str:
-    """The job's overrides (or the experiment name when there are none)."""
+    """The experiment and the job's result-changing overrides (as in its folder name)."""
     from hydra.core.hydra_config import HydraConfig
 
     name = cfg.get("experiment_name") or "run"
     if HydraConfig.initialized():
-        overrides = HydraConfig.get().job.override_dirname
-        if overrides:
-            name = f"{name}:{overrides}"
+        key = run_key(HydraConfig.get().overrides.task)
+        if key != DEFAULT_KEY:
+            name = f"{name}:{key}"
     return name

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from infocam_lit.config import ConfigError, validate_config
-from infocam_lit.run_files import METRICS_FILE
+from infocam_lit.run_files import METRICS_FILE, read_metrics
 from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
@@ -24,6 +23,15 @@ from infocam_lit.tasks.common import (
     run_name,
     write_resolved_config,
 )
+from infocam_lit.tasks.jobs import (
+    FAILED_FILE,
+    LAST_CHECKPOINT,
+    clear_failure,
+    in_multirun,
+    is_finished,
+    record_failure,
+    sweep_job_checkpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +39,7 @@ log = logging.getLogger(__name__)
 def refuse_multirun_with_ddp(cfg: DictConfig) -> None:
     """Lightning's DDP re-executes the script for each rank; under a local Hydra multirun every
     rank would then run the whole sweep again. Stop before any work and say what works instead."""
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+    if not in_multirun():
         return
     strategy = str(cfg.trainer.strategy)
     re_executed = strategy.startswith("ddp") and "spawn" not in strategy and "fork" not in strategy
@@ -44,25 +52,49 @@ def refuse_multirun_with_ddp(cfg: DictConfig) -> None:
 
 
 def resume_checkpoint(cfg: DictConfig) -> str | None:
-    """The checkpoint to resume from, and a refusal to overwrite a finished run silently."""
+    """The checkpoint to resume from, and a refusal to start over in a run folder that holds work."""
     output_dir = Path(cfg.paths.output_dir)
     ckpt_path = cfg.get("ckpt_path")
+    last = output_dir / LAST_CHECKPOINT
     if ckpt_path == "last":
-        last = output_dir / "checkpoints" / "last.ckpt"
         if not last.is_file():
             raise ConfigError(f"ckpt_path=last: no {last} to resume from (give the run folder with run_id=... "
                               "or hydra.run.dir=...)")
         return str(last)
-    if ckpt_path is None and (output_dir / METRICS_FILE).is_file():
+    if ckpt_path is None and is_finished(output_dir):
         raise ConfigError(f"{output_dir} holds a finished run ({METRICS_FILE}); choose another run_id, resume it "
                           "with ckpt_path=last, or delete the folder")
+    if ckpt_path is None and last.is_file():
+        raise ConfigError(f"{output_dir} holds an unfinished run ({last}); resume it with ckpt_path=last, choose "
+                          "another run_id, or delete the folder to start over")
     return ckpt_path
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
+def train(cfg: DictConfig) -> dict[str, float] | None:
+    """One run, or one job of a sweep: a finished job is skipped, an unfinished one resumes, and a
+    failed one is recorded in its folder (failed.txt) while the sweep goes on."""
     refuse_multirun_with_ddp(cfg)
-    validate_config(cfg)
-    ckpt_path = resume_checkpoint(cfg)
+    output_dir = Path(cfg.paths.output_dir)
+    if in_multirun():
+        if is_finished(output_dir):
+            log.info("finished already, skipped: %s", output_dir)
+            return read_metrics(output_dir)
+        ckpt_path = sweep_job_checkpoint(output_dir, cfg.get("ckpt_path"))
+    else:
+        ckpt_path = resume_checkpoint(cfg)  # before anything is written to the folder
+    clear_failure(output_dir)
+    try:
+        validate_config(cfg)
+        return fit_and_test(cfg, ckpt_path)
+    except Exception as error:
+        record_failure(output_dir, error)
+        if not in_multirun():
+            raise
+        log.exception("the job failed; the sweep goes on (traceback in %s)", output_dir / FAILED_FILE)
+        return None
+
+
+def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     write_resolved_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
