@@ -33,6 +33,7 @@ bench: install
 	$(PYTHON) benchmarks/maxboxacc.py
 	$(PYTHON) benchmarks/double_mnist_canvases.py
 	$(PYTHON) benchmarks/mi_bar.py
+	$(PYTHON) benchmarks/ddp_throughput.py
 
 lint: install
 	$(VENV)/bin/ruff check infocam_lit tests benchmarks train.py evaluate.py

@@ -16,10 +16,12 @@ def interactive() -> bool:
 
 
 class EpochLine(Callback):
-    """Logs the epoch's validation metrics in one line (for logs and batch jobs)."""
+    """Logs the epoch's validation metrics in one line (for logs and batch jobs). At the end of the
+    training epoch, after its validation: a callback's on_validation_epoch_end runs before the
+    module has logged that validation's values."""
 
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or trainer.global_rank != 0:
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.global_rank != 0:
             return
         values = " ".join(f"{k}={float(v):.4f}" for k, v in sorted(trainer.callback_metrics.items())
                           if k.startswith(("val/", "train/")))

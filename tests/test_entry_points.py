@@ -1,5 +1,7 @@
 """train.py, evaluate.py and the report, run as subprocesses the way users run them."""
 
+import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +36,18 @@ def test_train_writes_every_key_and_the_run_folder(pc_run):
                  "csv/metrics.csv"):
         assert (run_dir / name).is_file(), name
     assert "I(X;Y) estimate" in stdout and "| exact 1.445 |" in stdout and "(Bayes" in stdout
+
+
+def test_each_epoch_line_shows_that_epochs_validation(pc_run):
+    run_dir, stdout = pc_run
+    logged = {}
+    for line in stdout.splitlines():
+        if match := re.search(r"epoch (\d+): .*val/loss=(-?[\d.]+)", line):
+            logged[int(match[1])] = float(match[2])
+    with (run_dir / "csv" / "metrics.csv").open() as f:
+        csv_rows = {int(row["epoch"]): float(row["val/loss"]) for row in csv.DictReader(f) if row["val/loss"]}
+    assert set(logged) == set(csv_rows) == {0, 1}
+    assert all(logged[epoch] == pytest.approx(csv_rows[epoch], abs=1e-4) for epoch in logged)
 
 
 def test_softmax_adds_the_prior_corrected_readout(tmp_path):

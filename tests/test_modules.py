@@ -71,3 +71,18 @@ def test_classifier_test_metrics_per_split(tmp_path):
     # the "+ log M" read-out exceeds the prior-corrected one by about log M - H(Y) on imbalanced data
     assert results["test/mi"] - results["test/mi_prior_corrected"] == pytest.approx(0.1197, abs=0.03)
     assert 0.5 < results["test/acc"] <= 1  # well above the majority class (1/3) after one epoch
+
+
+def test_epoch_values_are_logged_from_the_module_device(monkeypatch):
+    """Under NCCL the all-reduce of sync_dist fails on CPU tensors; "meta" stands in for a GPU here."""
+    import pytorch_lightning as pl
+
+    from infocam_lit.modules.epoch_values import log_epoch_values
+
+    module = pl.LightningModule().to("meta")
+    logged = {}
+    monkeypatch.setattr(module, "log_dict", lambda values, **kwargs: logged.update(values=values, **kwargs))
+    values = {"test/acc": 0.5, "test/mi": torch.tensor(1.25, dtype=torch.float64)}
+    assert log_epoch_values(module, values, prog_bar=True) == {"test/acc": 0.5, "test/mi": 1.25}
+    assert all(v.device.type == "meta" and v.dtype == torch.float32 for v in logged["values"].values())
+    assert logged["sync_dist"] is True and logged["prog_bar"] is True

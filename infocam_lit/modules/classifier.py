@@ -11,6 +11,7 @@ from infocam_lit.config import to_plain
 from infocam_lit.losses import ClassificationLoss, LossName
 from infocam_lit.metrics import ClassAccuracy, MeanWithStdError
 from infocam_lit.mi_readout import pmi_for_loss, pmi_prior_corrected
+from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.build import build_net
 
@@ -80,8 +81,8 @@ class ClassifierModule(pl.LightningModule):
     def on_validation_epoch_end(self) -> None:
         mi, _ = self.val_mi.compute()
         accuracy = self.val_accuracy.compute()
-        self.log_dict({"val/loss": self.val_loss.compute(), "val/mi": mi, "val/acc": accuracy["acc"],
-                       "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True, sync_dist=True)
+        log_epoch_values(self, {"val/loss": self.val_loss.compute(), "val/mi": mi, "val/acc": accuracy["acc"],
+                                "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True)
         for metric in (self.val_loss, self.val_mi, self.val_accuracy):
             metric.reset()
 
@@ -130,10 +131,7 @@ class ClassifierModule(pl.LightningModule):
                 posthoc = metrics["accuracy_posthoc"].compute()
                 values[f"{split}/acc_posthoc"] = posthoc["acc"]
                 values[f"{split}/acc_macro_posthoc"] = posthoc["acc_macro"]
-        # values come from metrics already reduced over ranks; sync_dist only averages equal numbers
-        self.log_dict({k: torch.as_tensor(v, dtype=torch.float64).float() for k, v in values.items()},
-                      add_dataloader_idx=False, sync_dist=True)
-        self.test_results = {k: float(v) for k, v in values.items()}
+        self.test_results = log_epoch_values(self, values, add_dataloader_idx=False)
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from infocam_lit.config import to_plain
 from infocam_lit.metrics import DonskerVaradhanBound
+from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.mlp import mlp
 
@@ -75,7 +76,7 @@ class MINEModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         bound, _ = self.val_bound.compute()
-        self.log_dict({"val/loss": -bound, "val/mi": bound}, prog_bar=True, sync_dist=True)
+        log_epoch_values(self, {"val/loss": -bound, "val/mi": bound}, prog_bar=True)
         self.val_bound.reset()
 
     def on_test_epoch_start(self) -> None:
@@ -92,8 +93,7 @@ class MINEModule(pl.LightningModule):
         values = {}
         for split, metric in self._eval_metrics.items():
             values[f"{split}/mi"], values[f"{split}/mi_se"] = metric.compute()
-        self.log_dict({k: v.float() for k, v in values.items()}, add_dataloader_idx=False, sync_dist=True)
-        self.test_results = {k: float(v) for k, v in values.items()}
+        self.test_results = log_epoch_values(self, values, add_dataloader_idx=False)
 
     def configure_optimizers(self):
         return build_optimizer(self.parameters(), self.hparams.optimizer,

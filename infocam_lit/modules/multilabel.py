@@ -24,6 +24,7 @@ from infocam_lit.cam import upsampled_maps
 from infocam_lit.config import to_plain
 from infocam_lit.data.mnist import MEAN, STD
 from infocam_lit.metrics import HitsPerLabel, MultiLabelCounts
+from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.multilabel_losses import MultiLabelLoss
@@ -115,8 +116,7 @@ class MultiLabelLocalizationModule(pl.LightningModule):
         for metric in metrics.values():
             metric.reset()
         finite = {k: v for k, v in values.items() if torch.isfinite(torch.as_tensor(v))}
-        self.log_dict({k: torch.as_tensor(v).float() for k, v in finite.items()}, sync_dist=True)
-        return {k: float(v) for k, v in finite.items()}
+        return log_epoch_values(self, finite)
 
     def on_validation_epoch_end(self) -> None:
         self._finish_stage("val")

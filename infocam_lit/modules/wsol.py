@@ -26,6 +26,7 @@ from infocam_lit.config import to_plain
 from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2
 from infocam_lit.losses import ClassificationLoss
 from infocam_lit.metrics import TopKAccuracy
+from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
@@ -122,8 +123,7 @@ class WSOLModule(pl.LightningModule):
             prefix = f"{stage}/" if key == "classification" else f"{stage}/{key.rsplit('_', 1)[0]}/"
             values.update({prefix + name: value for name, value in metric.compute().items()})
             metric.reset()
-        self.log_dict({k: torch.as_tensor(v).float() for k, v in values.items()}, sync_dist=True)
-        return {k: float(v) for k, v in values.items()}
+        return log_epoch_values(self, values)
 
     def on_validation_epoch_end(self) -> None:
         self._finish_stage("val")
