@@ -16,7 +16,12 @@ Example:
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components as graph_components
 from torchmetrics import Metric
 
 from infocam_lit.boxes import best_iou, box_iou, component_boxes, connected_components, normalize_maps
@@ -48,13 +53,14 @@ def best_iou_per_threshold(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxe
 
     Two algorithms with identical results: on a GPU, every threshold's mask is
     labelled for the whole batch (warm-started from the previous threshold); on
-    a CPU, where that is too many passes over every pixel, one pass adds the
-    pixels in decreasing order of value and merges components with a union-find
-    (a component tree), touching at each threshold only the pixels that join.
+    a CPU, where that is too many passes over every pixel, one pass splits each
+    map into basins (steepest ascent to a peak), and the components at each
+    threshold come from the small graph of basins joined above it (an edge per
+    pair of touching basins, weighted by their saddle).
     """
     if maps.is_cuda:
         return _best_iou_by_labelling(maps, thresholds, gt_boxes, gt_count)
-    return _best_iou_by_component_tree(maps, thresholds, gt_boxes, gt_count)
+    return _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count)
 
 
 def _best_component_iou(boxes: torch.Tensor, image: torch.Tensor, gt_boxes: torch.Tensor,
@@ -83,73 +89,113 @@ def _best_iou_by_labelling(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor
     return best
 
 
-def _find_roots(parent: torch.Tensor, nodes: torch.Tensor) -> torch.Tensor:
-    while True:
-        up = parent.index_select(0, nodes)
-        upup = parent.index_select(0, up)
-        if torch.equal(up, upup):
-            return up
-        nodes = upup
+NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)
+FORWARD_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))  # each 8-neighbour pair once
 
 
-def _best_iou_by_component_tree(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
+def _interior(grid: torch.Tensor, dy: int = 0, dx: int = 0) -> torch.Tensor:
+    """The interior of a (B, H + 2, W + 2) grid padded by one cell, moved by (dy, dx)."""
+    _, padded_h, padded_w = grid.shape
+    return grid[:, 1 + dy : padded_h - 1 + dy, 1 + dx : padded_w - 1 + dx]
+
+
+def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each pixel's basin: the peak that steepest ascent in the strict order (value, index) reaches.
+
+    `values` is padded with -inf. Returns the basin of every padded cell (B, H + 2, W + 2), -1 on
+    the padding, and the flat index of each basin's peak. The ascent never steps down, so the pixels
+    of a basin above any threshold stay connected to its peak."""
+    batch, padded_h, padded_w = values.shape
+    index = torch.arange(values.numel(), device=values.device).view_as(values)
+    best_value, best_index = _interior(values).clone(), _interior(index).clone()
+    for dy, dx in NEIGHBOURS:
+        value, neighbour = _interior(values, dy, dx), _interior(index, dy, dx)
+        better = (value > best_value) | ((value == best_value) & (neighbour > best_index))
+        best_value = torch.where(better, value, best_value)
+        best_index = torch.where(better, neighbour, best_index)
+    peak = index.clone()
+    _interior(peak).copy_(best_index)
+    peak = peak.view(-1)
+    while True:  # pointer jumping: every pixel ends at its peak
+        next_peak = peak.index_select(0, peak)
+        if torch.equal(next_peak, peak):
+            break
+        peak = next_peak
+    real = torch.zeros_like(values, dtype=torch.bool)
+    _interior(real).fill_(True)
+    peaks = index.view(-1)[real.view(-1) & (peak == index.view(-1))]
+    basin_of_peak = torch.full_like(peak, -1)
+    basin_of_peak[peaks] = torch.arange(len(peaks), device=values.device)
+    basin = torch.where(real.view(-1), basin_of_peak[peak], -1).view(batch, padded_h, padded_w)
+    return basin, peaks
+
+
+def _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
     normalised = normalize_maps(maps)
     batch, height, width = normalised.shape
     device = maps.device
-    # Pixels live on a grid padded by one never-present cell, so every neighbour index is valid.
-    padded_h, padded_w = height + 2, width + 2
     order = torch.argsort(thresholds)
-    level = torch.full((batch, padded_h, padded_w), -1, dtype=torch.long, device=device)
+    n_thresholds = len(thresholds)
+    values = torch.full((batch, height + 2, width + 2), -math.inf, dtype=normalised.dtype, device=device)
+    _interior(values).copy_(normalised)
     # a pixel is in the mask at (sorted) threshold k iff k < level, i.e. value > threshold
-    level[:, 1:-1, 1:-1] = torch.searchsorted(thresholds[order].to(normalised.dtype), normalised.contiguous())
-    level = level.reshape(-1)
-    size = level.numel()
-    ids = torch.arange(size, device=device)
-    x, y = ids % padded_w - 1, (ids // padded_w) % padded_h - 1
-    image_of = ids // (padded_h * padded_w)
-    parent = ids.clone()
-    boxes = torch.stack([x, y, x, y], 1)  # valid at roots
-    root_iou = torch.zeros(size, dtype=torch.float64, device=device)  # zero except at current roots
-    present = torch.zeros(size, dtype=torch.bool, device=device)
-    offsets = torch.tensor([dy * padded_w + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
-                           device=device)
+    level = torch.full(values.shape, -1, dtype=torch.long, device=device)
+    _interior(level).copy_(torch.searchsorted(thresholds[order].to(normalised.dtype), normalised.contiguous()))
+    basin, peaks = _basins(values)
+    n_basins = len(peaks)
+    image_of_basin = peaks // values[0].numel()
+
+    # The box of each basin's pixels at each level, then (a cumulative min / max from the top) of
+    # its pixels above each threshold: above[:, k + 1] is the basin's part of the mask at threshold k.
+    n_levels = n_thresholds + 1
+    key = (_interior(basin) * n_levels + _interior(level)).reshape(-1, 1).expand(-1, 2)
+    ys, xs = torch.meshgrid(torch.arange(height, device=device), torch.arange(width, device=device), indexing="ij")
+    coords = torch.stack([xs, ys], -1).view(1, -1, 2).expand(batch, -1, -1).reshape(-1, 2)
+    empty = height + width  # larger than any coordinate: a basin with no pixel above the threshold
+    low = torch.full((n_basins * n_levels, 2), empty, dtype=torch.long, device=device)
+    high = torch.full((n_basins * n_levels, 2), -1, dtype=torch.long, device=device)
+    low.scatter_reduce_(0, key, coords, reduce="amin")
+    high.scatter_reduce_(0, key, coords, reduce="amax")
+    low = low.view(n_basins, n_levels, 2).flip(1).cummin(1).values.flip(1)
+    high = high.view(n_basins, n_levels, 2).flip(1).cummax(1).values.flip(1)
+
+    # Two basins are joined in the mask at threshold k when two adjacent pixels of theirs are both
+    # above it: their saddle (the best such pair's lower level) is > k.
+    first, second, saddles = [], [], []
+    for dy, dx in FORWARD_NEIGHBOURS:
+        a, b = _interior(basin), _interior(basin, dy, dx)
+        saddle = torch.minimum(_interior(level), _interior(level, dy, dx))
+        keep = ((a != b) & (saddle >= 1)).view(-1).nonzero().squeeze(1)  # b = -1 (padding) has level -1
+        a, b = a.reshape(-1).index_select(0, keep), b.reshape(-1).index_select(0, keep)
+        first.append(torch.minimum(a, b))
+        second.append(torch.maximum(a, b))
+        saddles.append(saddle.reshape(-1).index_select(0, keep))
+    pairs, inverse = torch.unique(torch.cat(first) * n_basins + torch.cat(second), return_inverse=True)
+    saddle = torch.zeros(len(pairs), dtype=torch.long, device=device).scatter_reduce_(
+        0, inverse, torch.cat(saddles), reduce="amax").cpu().numpy()
+    first, second = (pairs // n_basins).cpu().numpy(), (pairs % n_basins).cpu().numpy()
+
     real = torch.arange(gt_boxes.shape[1], device=device)[None, :] < gt_count[:, None]
     gt = gt_boxes.double()
-    by_level = torch.argsort(level, stable=True)
-    ends = torch.cumsum(torch.bincount(level + 1, minlength=len(thresholds) + 2), 0)
-    best = torch.zeros(batch, len(thresholds), dtype=torch.float64, device=device)
-    for k in range(len(thresholds) - 1, -1, -1):
-        joining = by_level[int(ends[k + 1]) : int(ends[k + 2])]  # the pixels of level k + 1
-        if len(joining):
-            present[joining] = True
-            neighbours = joining[:, None] + offsets[None, :]
-            touching = present[neighbours]
-            u, v = joining[:, None].expand_as(neighbours)[touching], neighbours[touching]
-            rv = _find_roots(parent, v)  # joining pixels are still their own roots
-            pairs = (u * size + rv)[u != rv].unique()
-            ru, rv = pairs // size, pairs % size
-            involved = torch.cat([ru, rv]).unique()
-            while len(ru):  # link the larger root under the smaller, then flatten the chains
-                parent.scatter_reduce_(0, torch.maximum(ru, rv), torch.minimum(ru, rv), reduce="amin")
-                while True:
-                    up = parent.index_select(0, involved)
-                    upup = parent.index_select(0, up)
-                    if torch.equal(up, upup):
-                        break
-                    parent.index_copy_(0, involved, upup)
-                ru, rv = parent.index_select(0, ru), parent.index_select(0, rv)
-                apart = ru != rv
-                ru, rv = ru[apart], rv[apart]
-            touched = torch.cat([involved, joining])
-            final = parent.index_select(0, touched)
-            parent.index_copy_(0, touched, final)
-            merged = boxes.index_select(0, touched)
-            boxes[:, :2].scatter_reduce_(0, final[:, None].expand(-1, 2), merged[:, :2], reduce="amin")
-            boxes[:, 2:].scatter_reduce_(0, final[:, None].expand(-1, 2), merged[:, 2:], reduce="amax")
-            root_iou[touched] = 0.0
-            # repeated roots just write the same value twice, cheaper than deduplicating them
-            root_iou[final] = _best_component_iou(boxes[final], image_of[final], gt, real)
-        best[:, order[k]] = root_iou.view(batch, -1).amax(1)
+    best = torch.zeros(batch, n_thresholds, dtype=torch.float64, device=device)
+    for k in range(n_thresholds):
+        present = low[:, k + 1, 0] < empty
+        if not present.any():
+            continue
+        joined = saddle > k
+        graph = coo_matrix((np.ones(joined.sum()), (first[joined], second[joined])), shape=(n_basins, n_basins))
+        component = torch.from_numpy(graph_components(graph, directed=False)[1]).long().to(device)[present]
+        index = component[:, None].expand(-1, 2)
+        box_low = torch.full((n_basins, 2), empty, dtype=torch.long, device=device).scatter_reduce_(
+            0, index, low[present, k + 1], reduce="amin")
+        box_high = torch.full((n_basins, 2), -1, dtype=torch.long, device=device).scatter_reduce_(
+            0, index, high[present, k + 1], reduce="amax")
+        components = component.unique()
+        image = torch.zeros(n_basins, dtype=torch.long, device=device).index_copy_(
+            0, component, image_of_basin[present])[components]
+        ious = _best_component_iou(torch.cat([box_low, box_high], 1)[components], image, gt, real)
+        best[:, order[k]] = torch.zeros(batch, dtype=torch.float64, device=device).scatter_reduce(
+            0, image, ious, reduce="amax")
     return best
 
 
