@@ -85,6 +85,14 @@ class LossConfig:
 
 
 # --------------------------------------------------------------------------- data
+def _require_loader_sizes(section) -> None:
+    """batch_size and eval_batch_size >= 1, and num_workers >= 0 where the section has workers."""
+    for key in ("batch_size", "eval_batch_size"):
+        _require(getattr(section, key) >= 1, f"data.{key}", ">= 1", getattr(section, key))
+    if hasattr(section, "num_workers"):
+        _require(section.num_workers >= 0, "data.num_workers", ">= 0", section.num_workers)
+
+
 @dataclass
 class GMMDataConfig:
     _target_: str = "infocam_lit.data.gmm.GMMDataModule"
@@ -96,8 +104,7 @@ class GMMDataConfig:
 
     def __post_init__(self) -> None:
         _require(self.dim >= 1, "data.dim", ">= 1", self.dim)
-        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
-        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+        _require_loader_sizes(self)
 
 
 @dataclass
@@ -113,8 +120,7 @@ class MNISTDataConfig:
 
     def __post_init__(self) -> None:
         _require(0 < self.val_fraction < 1, "data.val_fraction", "in (0, 1)", self.val_fraction)
-        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
-        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
+        _require_loader_sizes(self)
 
 
 @dataclass
@@ -131,9 +137,7 @@ class CUBClassificationDataConfig:
 
     def __post_init__(self) -> None:
         _require(self.image_size >= 8, "data.image_size", ">= 8", self.image_size)
-        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
-        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
-        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+        _require_loader_sizes(self)
 
 
 @dataclass
@@ -152,9 +156,7 @@ class CUBWSOLDataConfig:
         _require(self.crop_size >= 8, "data.crop_size", ">= 8", self.crop_size)
         _require(self.resize_size >= self.crop_size, "data.resize_size", f">= data.crop_size ({self.crop_size})",
                  self.resize_size)
-        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
-        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
-        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+        _require_loader_sizes(self)
 
 
 @dataclass
@@ -167,9 +169,7 @@ class TinyImageNetDataConfig:
     pin_memory: bool = True
 
     def __post_init__(self) -> None:
-        _require(self.batch_size >= 1, "data.batch_size", ">= 1", self.batch_size)
-        _require(self.eval_batch_size >= 1, "data.eval_batch_size", ">= 1", self.eval_batch_size)
-        _require(self.num_workers >= 0, "data.num_workers", ">= 0", self.num_workers)
+        _require_loader_sizes(self)
 
 
 @dataclass
@@ -189,8 +189,9 @@ class DoubleMNISTDataConfig:
 
     def __post_init__(self) -> None:
         _require(0 < self.slot_prob <= 1, "data.slot_prob", "in (0, 1]", self.slot_prob)
-        for key in ("train_canvases", "val_canvases", "test_canvases", "batch_size", "eval_batch_size"):
+        for key in ("train_canvases", "val_canvases", "test_canvases"):
             _require(getattr(self, key) >= 1, f"data.{key}", ">= 1", getattr(self, key))
+        _require_loader_sizes(self)
         _require(0 < self.val_fraction < 1, "data.val_fraction", "in (0, 1)", self.val_fraction)
 
 
