@@ -18,12 +18,11 @@ import logging
 import math
 from pathlib import Path
 
-import pytorch_lightning as pl
 import torch
 
 from infocam_lit.boxes import mask_boxes
+from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.mnist import FILES, MEAN, STD, download_mnist, find_file, load_mnist_split, raw_folder
-from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 log = logging.getLogger(__name__)
 NUM_LABELS = 10
@@ -63,7 +62,7 @@ def build_canvases(images: torch.Tensor, digits: torch.Tensor, count: int, slot_
             "box_count": present.sum(1)}
 
 
-class DoubleMNISTDataModule(pl.LightningDataModule):
+class DoubleMNISTDataModule(InMemoryDataModule):
     test_split_names = ("test",)
 
     def __init__(self, root: str = "data", download: bool = False, slot_prob: float = 0.7,
@@ -125,19 +124,8 @@ class DoubleMNISTDataModule(pl.LightningDataModule):
     def model_kwargs(self) -> dict:
         return {"num_labels": NUM_LABELS, "label_prior": self.label_prior, "image_size": [SLOT, 2 * SLOT]}
 
-    def _loader(self, split: str, shuffle: bool) -> TensorBatchLoader:
-        tensors = tuple(self.splits[split][field] for field in FIELDS)
-        return TensorBatchLoader(tensors, self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle,
-                                 seed=self.seed)
-
-    def train_dataloader(self) -> TensorBatchLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> TensorBatchLoader:
-        return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> TensorBatchLoader:
-        return self._loader("test", shuffle=False)
+    def split_tensors(self, name: str) -> tuple[torch.Tensor, ...]:
+        return tuple(self.splits[name][field] for field in FIELDS)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int) -> dict:
         items = dict(zip(FIELDS, batch, strict=True))

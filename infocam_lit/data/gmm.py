@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import torch
 
 from infocam_lit import gmm
+from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.prior import label_frequencies
-from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 # Each split draws from its own stream, so changing one split's size leaves the others alone.
 _SPLIT_STREAM = {"train": 0, "val": 1, "test": 2}
 
 
-class GMMDataModule(pl.LightningDataModule):
+class GMMDataModule(InMemoryDataModule):
     """Train / val / test points of the 5-class mixture, generated once from the seed.
 
     `test_dataloader` returns the test split and the train split, named by
@@ -52,16 +51,6 @@ class GMMDataModule(pl.LightningDataModule):
     def model_kwargs(self) -> dict:
         """What a model needs to know about this data (plain values for its hparams)."""
         return {"input_dim": self.dim, "num_classes": self.num_classes, "class_prior": self.class_prior}
-
-    def train_dataloader(self) -> TensorBatchLoader:
-        return TensorBatchLoader(self.splits["train"], self.batch_size, shuffle=True, seed=self.seed)
-
-    def val_dataloader(self) -> TensorBatchLoader:
-        return TensorBatchLoader(self.splits["val"], self.eval_batch_size, shuffle=False)
-
-    def test_dataloader(self) -> list[TensorBatchLoader]:
-        return [TensorBatchLoader(self.splits[name], self.eval_batch_size, shuffle=False)
-                for name in self.test_split_names]
 
     def reference_metrics(self) -> dict[str, dict[str, float]]:
         """Ground truth on the test split, grouped by kind ("mi", "accuracy")."""

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytorch_lightning as pl
 import torch
 
 from infocam_lit.data.idx import DatasetError, read_idx
+from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.prior import label_frequencies
-from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 MEAN, STD = 0.1307, 0.3081
 NUM_CLASSES = 10
@@ -95,7 +94,7 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
     return ((images.float() / 255.0 - MEAN) / STD).unsqueeze(1)
 
 
-class MNISTDataModule(pl.LightningDataModule):
+class MNISTDataModule(InMemoryDataModule):
     test_split_names = ("test", "test_imb")
 
     def __init__(self, root: str = "data", download: bool = False, imbalanced: bool = False,
@@ -144,16 +143,6 @@ class MNISTDataModule(pl.LightningDataModule):
 
     def model_kwargs(self) -> dict:
         return {"num_classes": NUM_CLASSES, "class_prior": self.class_prior}
-
-    def train_dataloader(self) -> TensorBatchLoader:
-        return TensorBatchLoader(self.splits["train"], self.batch_size, shuffle=True, seed=self.seed)
-
-    def val_dataloader(self) -> TensorBatchLoader:
-        return TensorBatchLoader(self.splits["val"], self.eval_batch_size, shuffle=False)
-
-    def test_dataloader(self) -> list[TensorBatchLoader]:
-        return [TensorBatchLoader(self.splits[name], self.eval_batch_size, shuffle=False)
-                for name in self.test_split_names]
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch
