@@ -11,7 +11,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from infocam_lit.config import ConfigError, validate_config
-from infocam_lit.run_files import METRICS_FILE, read_metrics
+from infocam_lit.run_files import FAILED_FILE, METRICS_FILE, read_metrics
 from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
@@ -24,7 +24,6 @@ from infocam_lit.tasks.common import (
     write_resolved_config,
 )
 from infocam_lit.tasks.jobs import (
-    FAILED_FILE,
     LAST_CHECKPOINT,
     clear_failure,
     in_multirun,
