@@ -1,8 +1,7 @@
-"""MaxBoxAccV2 over 100 thresholds for one batch (32 maps at 224x224): ours on tensors (on a CPU
-basins by steepest ascent and, per threshold, the components of the small graph of basins joined
-above it; on a GPU the warm-started batched labelling) versus a per-image, per-threshold loop with
-scipy.ndimage (label, boxes, IoU; the way wsolevaluation organises it). Both must give the same best
-IoU per image and threshold.
+"""MaxBoxAccV2 over 100 thresholds for one batch (32 maps at 224x224): ours on tensors (basins by
+steepest ascent and, per threshold, the components of the small graph of basins joined above it)
+versus a per-image, per-threshold loop with scipy.ndimage (label, boxes, IoU; the way wsolevaluation
+organises it). Both must give the same best IoU per image and threshold.
 
     python benchmarks/maxboxacc.py [--device cuda] [--batch 32]
 """

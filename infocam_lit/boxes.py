@@ -44,13 +44,11 @@ def min_3x3(grid: torch.Tensor, fill: int) -> torch.Tensor:
     return torch.minimum(torch.minimum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
 
 
-def connected_components(mask: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
+def connected_components(mask: torch.Tensor) -> torch.Tensor:
     """8-connected component labels of a (B, H, W) bool mask, as (B, H, W) long.
 
     A foreground pixel's label is the flat index (over the whole batch) of the
-    first pixel of its component; background is BACKGROUND (-1). `initial` may be
-    the labels of a mask contained in this one (a higher threshold of the same
-    maps): they are a valid start, since components only merge as the mask grows.
+    first pixel of its component; background is BACKGROUND (-1).
     """
     batch, height, width = mask.shape
     size = batch * height * width
@@ -60,9 +58,6 @@ def connected_components(mask: torch.Tensor, initial: torch.Tensor | None = None
     dtype = torch.int32 if size < 2**31 - 1 else torch.int64  # half the memory traffic where it fits
     sink = torch.full((1,), size, device=mask.device, dtype=dtype)
     start = torch.arange(size + 1, device=mask.device, dtype=dtype)
-    if initial is not None:
-        flat = initial.reshape(-1)
-        start[:size] = torch.where(flat >= 0, flat.to(dtype), start[:size])
     labels = torch.where(foreground, start, sink)
     while True:
         previous = labels
@@ -127,27 +122,3 @@ def best_iou(boxes: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor
     ious = box_iou(boxes[:, None, :].expand(-1, k, -1).reshape(-1, 4), gt_boxes.reshape(-1, 4)).view(batch, k)
     real = torch.arange(k, device=gt_boxes.device)[None, :] < gt_count[:, None]
     return torch.where(real, ious, torch.full_like(ious, -1.0)).max(1).values.clamp_min(0)
-
-
-def component_boxes(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Boxes of every component of a (B, H, W) label image from connected_components.
-
-    Returns (roots, boxes): the flat indices labelling the components (R,) and
-    their tight boxes (R, 4) long; the image of root r is r // (H * W).
-    """
-    batch, height, width = labels.shape
-    flat = labels.reshape(-1)
-    foreground = flat >= 0
-    pixel = torch.arange(flat.numel(), device=labels.device)[foreground]
-    owner = flat[foreground]
-    x = pixel % width
-    y = (pixel // width) % height
-    size = flat.numel()
-    lows = torch.full((2, size), max(height, width), device=labels.device, dtype=torch.long)
-    highs = torch.full((2, size), -1, device=labels.device, dtype=torch.long)
-    coords = torch.stack([x, y])
-    lows.scatter_reduce_(1, owner.expand(2, -1), coords, reduce="amin")
-    highs.scatter_reduce_(1, owner.expand(2, -1), coords, reduce="amax")
-    roots = torch.nonzero(highs[0] >= 0).squeeze(1)
-    boxes = torch.stack([lows[0, roots], lows[1, roots], highs[0, roots], highs[1, roots]], dim=1)
-    return roots, boxes

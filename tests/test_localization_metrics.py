@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from infocam_lit.boxes import normalize_maps
 from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2, best_iou_per_threshold
 from tests import reference_wsol
 
@@ -86,11 +87,9 @@ def test_states_are_sums_that_merge_exactly():
 
 @pytest.mark.parametrize("kind", ["smooth", "noise", "plateaus"])
 @pytest.mark.parametrize("seed", range(2))
-def test_both_algorithms_agree(seed, kind):
-    """Basins (CPU) and batched labelling (GPU) on smooth maps, full-resolution noise (thousands of
-    basins) and piecewise-constant maps (plateaus: ties broken by pixel index)."""
-    from infocam_lit.localization_metrics import _best_iou_by_basins, _best_iou_by_labelling
-
+def test_basins_equal_the_scipy_loop_on_every_kind_of_map(seed, kind):
+    """Smooth maps, full-resolution noise (thousands of basins), piecewise-constant maps (plateaus:
+    ties broken by pixel index) and a constant map (empty at every threshold); one or two GT boxes."""
     g = torch.Generator().manual_seed(seed)
     if kind == "smooth":
         maps = torch.nn.functional.interpolate(torch.randn(4, 1, 7, 7, generator=g), size=40, mode="bicubic")[:, 0]
@@ -98,11 +97,13 @@ def test_both_algorithms_agree(seed, kind):
         maps = torch.randn(4, 40, 40, generator=g)
     else:
         maps = torch.randint(0, 4, (4, 40, 40), generator=g).float()
-    maps[3] = 1.0  # a constant map: empty at every threshold
+    maps[3] = 1.0
     gt = torch.tensor([[[3.0, 4.0, 30.0, 25.0], [20.0, 20.0, 39.0, 39.0]]]).expand(4, 2, 4).contiguous()
     counts = torch.tensor([1, 2, 2, 1])
     thresholds = torch.arange(50, dtype=torch.float64) / 50
-    basins = _best_iou_by_basins(maps, thresholds, gt, counts)
-    labelling = _best_iou_by_labelling(maps, thresholds, gt, counts)
-    assert torch.equal(basins, labelling) and basins[3].abs().sum() == 0
-    assert basins[:3].amax() > 0
+    ours = best_iou_per_threshold(maps, thresholds, gt, counts)
+    # the reference gets our float32 normalisation (already in [0, 1], so it normalises to itself)
+    reference = reference_wsol.best_iou_per_threshold(normalize_maps(maps).double().numpy(), thresholds.numpy(),
+                                                      [gt[i, : counts[i]].tolist() for i in range(4)])
+    np.testing.assert_allclose(ours.numpy(), reference, atol=1e-12)
+    assert ours[3].abs().sum() == 0 and ours[:3].amax() > 0
