@@ -83,6 +83,26 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
     return path
 
 
+def plot_mi_curve(epochs: list[int], val_mi: list[float], metrics: dict[str, float], path: Path) -> Path:
+    """One run's validation estimate of I(X;Y) per epoch, with the exact value and the final test estimate."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.plot(epochs, val_mi, marker=".", label="validation estimate")
+    if "test/mi_true" in metrics:
+        ax.axhline(metrics["test/mi_true"], color="black", linestyle="--", label="exact I(X;Y)")
+    if "test/mi" in metrics:
+        se = metrics.get("test/mi_se") or 0.0
+        ax.errorbar([epochs[-1]], [metrics["test/mi"]], yerr=[2 * se], color="tab:red", marker="s", capsize=3,
+                    label="test estimate ± 2 SE (best checkpoint)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("nats")
+    ax.set_title("I(X;Y) estimate during training")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_confusion(confusion, path: Path, title: str, class_names: list[str] | None = None) -> Path:
     """Row-normalised confusion matrix (rows: true class, columns: predicted), as a PNG."""
     matrix = torch.as_tensor(confusion, dtype=torch.float64)

@@ -33,7 +33,7 @@ def test_train_writes_every_key_and_the_run_folder(pc_run):
     assert all(isinstance(v, float) for v in metrics.values())
     assert 0 <= metrics["test/acc"] <= 1 and metrics["test/mi_true"] == pytest.approx(1.44491, abs=1e-4)
     for name in ("config.yaml", ".hydra/config.yaml", "checkpoints/last.ckpt", "checkpoints/best.ckpt",
-                 "csv/metrics.csv"):
+                 "csv/metrics.csv", "mi_curve.png", "confusion_test.png"):
         assert (run_dir / name).is_file(), name
     assert "I(X;Y) estimate" in stdout and "| exact 1.445 |" in stdout and "(Bayes" in stdout
 
@@ -153,6 +153,9 @@ def test_a_two_job_sweep_makes_two_wandb_runs(tmp_path):
               multirun=True)
     runs = sorted(tmp_path.glob("*/wandb/offline-run-*"))
     assert len(runs) == 2 and runs[0].parent.parent != runs[1].parent.parent  # one run per job, each finished
+    for run in runs:  # the figures went to W&B as images
+        images = {path.name.rsplit("_", 2)[0] for path in (run / "files" / "media" / "images").rglob("*.png")}
+        assert images == {"mi_curve", "confusion"}, images
 
 
 def test_a_sweep_through_submitit(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import inspect
 import logging
 import warnings
@@ -88,6 +89,7 @@ def finish(trainer: pl.Trainer, module, datamodule, cfg: DictConfig) -> dict[str
         path = write_metrics(cfg.paths.output_dir, metrics)
         log.info("metrics written to %s", path)
         save_confusion_figures(trainer, module, cfg.paths.output_dir)
+        save_mi_figure(trainer, metrics, cfg.paths.output_dir)
         save_localization_figures(trainer, module, cfg.paths.output_dir)
         loss = plain(cfg.get("loss"))
         print(summary_line(metrics, loss["name"] if loss else None), flush=True)
@@ -104,6 +106,24 @@ def save_confusion_figures(trainer: pl.Trainer, module, output_dir: str) -> None
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.log_image(key=f"{split}/confusion", images=[str(path)])
+
+
+def save_mi_figure(trainer: pl.Trainer, metrics: dict[str, float], output_dir: str) -> None:
+    """mi_curve.png in the run folder (MI runs: validation estimate per epoch vs the exact value), also to W&B."""
+    csv_file = Path(output_dir) / "csv" / "metrics.csv"
+    if "test/mi" not in metrics or not csv_file.is_file():
+        return
+    from infocam_lit.figures import plot_mi_curve
+
+    with csv_file.open() as f:
+        rows = [row for row in csv.DictReader(f) if row.get("val/mi")]
+    if not rows:
+        return
+    path = plot_mi_curve([int(row["epoch"]) for row in rows], [float(row["val/mi"]) for row in rows], metrics,
+                         Path(output_dir) / "mi_curve.png")
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger):
+            logger.log_image(key="test/mi_curve", images=[str(path)])
 
 
 def save_localization_figures(trainer: pl.Trainer, module, output_dir: str) -> None:
