@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,19 @@ def run_entry(script: str, run_dir: Path | None, *overrides: str, env: dict | No
         output = f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
         raise AssertionError(f"{script} {' '.join(overrides)} failed:\n{output}")
     return result
+
+
+def kill_when_written(overrides: list[str], path: Path, timeout: float = 180, multirun: bool = False) -> int:
+    """Start train.py, wait until `path` exists, let it run a second more, then SIGKILL it; its exit code."""
+    command = [sys.executable, str(ROOT / "train.py"), *(["-m"] if multirun else []), *overrides]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    deadline = time.time() + timeout
+    while not path.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a few more epochs, then the hard kill
+    process.send_signal(signal.SIGKILL)
+    return process.wait()
 
 
 def read_metrics(run_dir: Path) -> dict:

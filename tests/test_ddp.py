@@ -8,15 +8,20 @@ from tests.conftest import read_metrics, run_entry
 pytestmark = pytest.mark.subprocess
 
 
-def test_ddp_test_metrics_equal_a_single_process_evaluation(tmp_path):
-    run_entry("train.py", tmp_path / "ddp", "trainer=ddp_cpu", "logger=csv", "data.dim=2", "trainer.max_epochs=2")
+def assert_ddp_equals_a_single_process(tmp_path, train: tuple[str, ...], shared: tuple[str, ...]) -> None:
+    """train.py on 2 gloo processes, then evaluate.py of its best checkpoint in one: the same metrics."""
+    run_entry("train.py", tmp_path / "ddp", "trainer=ddp_cpu", *train, *shared)
     assert (tmp_path / "ddp" / "train_ddp_process_1.log").is_file()  # a second rank really ran
     run_entry("evaluate.py", tmp_path / "single", f"ckpt_path={tmp_path / 'ddp' / 'checkpoints' / 'best.ckpt'}",
-              "logger=csv", "trainer.devices=1")
+              "trainer.devices=1", *shared)
     ddp, single = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "single")
     assert set(ddp) == set(single)
     for key, value in ddp.items():
         assert value == pytest.approx(single[key], abs=1e-9), key
+
+
+def test_ddp_test_metrics_equal_a_single_process_evaluation(tmp_path):
+    assert_ddp_equals_a_single_process(tmp_path, ("data.dim=2", "trainer.max_epochs=2"), ("logger=csv",))
 
 
 def test_ddp_wsol_metrics_equal_a_single_process_evaluation(tmp_path):
@@ -29,12 +34,5 @@ def test_ddp_wsol_metrics_equal_a_single_process_evaluation(tmp_path):
     data = (f"data.root={tmp_path / 'data'}", "data.resize_size=64", "data.crop_size=64", "data.batch_size=4",
             "data.eval_batch_size=4", "data.num_workers=0", "data.pin_memory=false", "cam.threshold_step=0.05",
             "logger=csv")
-    run_entry("train.py", tmp_path / "ddp", "experiment=wsol_cub", "model=small_gap_cnn", "trainer=ddp_cpu",
-              "trainer.max_epochs=1", *data)
-    assert (tmp_path / "ddp" / "train_ddp_process_1.log").is_file()
-    run_entry("evaluate.py", tmp_path / "single", "experiment=wsol_cub",
-              f"ckpt_path={tmp_path / 'ddp' / 'checkpoints' / 'best.ckpt'}", "trainer.devices=1", *data)
-    ddp, single = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "single")
-    assert set(ddp) == set(single)
-    for key, value in ddp.items():
-        assert value == pytest.approx(single[key], abs=1e-9), key
+    assert_ddp_equals_a_single_process(tmp_path, ("model=small_gap_cnn", "trainer.max_epochs=1"),
+                                       ("experiment=wsol_cub", *data))

@@ -2,15 +2,11 @@
 and ends with the same metrics as an uninterrupted run of the same seed; a finished run folder is
 never silently overwritten."""
 
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.conftest import ROOT, read_metrics, run_entry
+from tests.conftest import kill_when_written, read_metrics, run_entry
 
 pytestmark = pytest.mark.subprocess
 RUN = ("logger=csv", "data.dim=1", "trainer.max_epochs=12", "callbacks.early_stopping=null", "seed=4")
@@ -20,17 +16,9 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path):
     run_entry("train.py", tmp_path / "whole", *RUN)
 
     killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={killed}", *RUN],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
     last = killed / "checkpoints" / "last.ckpt"
-    deadline = time.time() + 120
-    while not last.exists() and time.time() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    time.sleep(1.0)  # a few more epochs, then the hard kill
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL and not (killed / "metrics.json").exists()
+    returncode = kill_when_written([f"hydra.run.dir={killed}", *RUN], last, timeout=120)
+    assert returncode == -signal.SIGKILL and not (killed / "metrics.json").exists()
 
     again = run_entry("train.py", killed, *RUN, check=False)  # without ckpt_path: refused, nothing lost
     assert again.returncode != 0 and "holds an unfinished run" in again.stderr and last.is_file()

@@ -1,18 +1,15 @@
 """Sweeps never lose work: a failed job is recorded (folder and W&B run) while the sweep goes on,
 and a sweep re-launched after a hard kill skips its finished jobs and resumes the unfinished one."""
 
-import os
-import signal
 import struct
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from infocam_lit.run_key import run_key
-from tests.conftest import ROOT, read_metrics, run_entry
+from tests.conftest import ROOT, kill_when_written, read_metrics, run_entry
 
 pytestmark = pytest.mark.subprocess
 RUN = ("logger=csv", "data.dim=1", "trainer.max_epochs=12", "callbacks.early_stopping=null")
@@ -64,16 +61,10 @@ def test_a_failed_job_is_recorded_and_the_sweep_goes_on(tmp_path):
 
 def test_a_relaunched_sweep_skips_finished_jobs_and_resumes_the_unfinished_one(tmp_path):
     sweep = tmp_path / "sweep"
-    command = [sys.executable, str(ROOT / "train.py"), "-m", *RUN, "seed=1,2", f"hydra.sweep.dir={sweep}"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
     first, second = (sweep / run_key([*RUN, f"seed={seed}"]) for seed in (1, 2))
-    deadline = time.time() + 180
-    while not (second / "checkpoints" / "last.ckpt").exists() and time.time() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    time.sleep(1.0)  # a few epochs into the second job, then the hard kill
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    # killed a few epochs into the second job
+    kill_when_written([*RUN, "seed=1,2", f"hydra.sweep.dir={sweep}"], second / "checkpoints" / "last.ckpt",
+                      multirun=True)
     assert (first / "metrics.json").is_file() and not (second / "metrics.json").exists()
     first_metrics = (first / "metrics.json").read_text()
 
