@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from scipy.stats import mannwhitneyu
 
 from infocam_lit.run_files import failure_summary
 
@@ -57,6 +58,25 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     if not values:
         return math.nan, math.nan
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def percent_mean_std(values: list[float]) -> str:
+    """Fractions as "mean ± std" in percent over seeds (just the mean for one run, "—" for none)."""
+    if not values:
+        return "—"
+    mean, std = mean_std(values)
+    return f"{100 * mean:.2f} ± {100 * std:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """Two-sided Mann-Whitney U p-value; NaN with fewer than two runs per arm."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def p_value(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 def fmt(value: float | None, digits: int = 3) -> str:

@@ -9,32 +9,17 @@ imbalanced training: the imbalanced one, as the authors tested).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from pathlib import Path
 
-from scipy.stats import mannwhitneyu
-
 from infocam_lit.paper_values import TABLE3_ACCURACY, TABLE3_PER_CLASS
-from infocam_lit.runs import Run, markdown_table, mean_std, pct
+from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, p_value, pct, percent_mean_std
 
 EXPERIMENTS = ("mnist", "cub_cls")
 SPLITS = ("test", "test_imb")
 COLUMNS = ["dataset", "training set", "test split", "seeds", "softmax acc", "PC-softmax acc", "p (acc)",
            "softmax per-class", "PC-softmax per-class", "p (per-class)", "softmax + post-hoc per-class",
            "paper acc (softmax / PC)", "paper per-class (softmax / PC)"]
-
-
-def mann_whitney_p(a: list[float], b: list[float]) -> float:
-    """Two-sided Mann-Whitney U p-value; NaN with fewer than two runs per arm."""
-    if len(a) < 2 or len(b) < 2:
-        return math.nan
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def _mean_pm_std(values: list[float]) -> str:
-    mean, std = mean_std(values)
-    return "—" if not values else f"{100 * mean:.2f} ± {100 * std:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
 
 
 def table3_records(runs: list[Run]) -> list[dict]:
@@ -71,16 +56,13 @@ def table3_records(runs: list[Run]) -> list[dict]:
     return records
 
 
-def _p(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.3f}"
-
-
 def table3_markdown(records: list[dict]) -> str:
     rows = [[
         r["dataset"], r["training set"], r["test split"], r["seeds"],
-        _mean_pm_std(r["softmax acc"]), _mean_pm_std(r["PC-softmax acc"]), _p(r["p (acc)"]),
-        _mean_pm_std(r["softmax per-class"]), _mean_pm_std(r["PC-softmax per-class"]), _p(r["p (per-class)"]),
-        _mean_pm_std(r["softmax + post-hoc per-class"]),
+        percent_mean_std(r["softmax acc"]), percent_mean_std(r["PC-softmax acc"]), p_value(r["p (acc)"]),
+        percent_mean_std(r["softmax per-class"]), percent_mean_std(r["PC-softmax per-class"]),
+        p_value(r["p (per-class)"]),
+        percent_mean_std(r["softmax + post-hoc per-class"]),
         " / ".join(pct(v) for v in r["paper acc"]), " / ".join(pct(v) for v in r["paper per-class"]),
     ] for r in records]
     return markdown_table(COLUMNS, rows)

@@ -7,8 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
-from infocam_lit.runs import Run, markdown_table, mean_std, pct
-from infocam_lit.tables.table3 import mann_whitney_p
+from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, pct
 
 LOSSES = ("sigmoid", "pc_sigmoid")
 

@@ -12,8 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
-from infocam_lit.runs import Run, markdown_table, mean_std, pct
-from infocam_lit.tables.table3 import mann_whitney_p
+from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, p_value, pct, percent_mean_std
 
 EXPERIMENTS = {"wsol_cub": "CUB", "wsol_tiny": "Tiny-ImageNet"}
 MAPS = ("cam", "infocam", "infocam_plus")
@@ -38,11 +37,8 @@ def _values(metrics: list[dict], key: str) -> list[float]:
     return [m[key] for m in metrics if key in m]
 
 
-def _cell(values: list[float]) -> str:
-    mean, std = mean_std(values)
-    if not values:
-        return "—"
-    return f"{100 * mean:.2f} ± {100 * std:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
+def _cell(metrics: list[dict], key: str) -> str:
+    return percent_mean_std(_values(metrics, key))
 
 
 def _paper_pair(pair) -> str:
@@ -55,8 +51,8 @@ def _p_vs_softmax(groups: dict[Key, list[dict]], key: Key, metric: str) -> str:
     twin = groups.get((experiment, arch, adl, "softmax"))
     if loss != "pc_softmax" or twin is None:
         return ""
-    p = mann_whitney_p(_values(twin, metric), _values(groups[key], metric))
-    return "—" if p != p else f"{p:.3f}"  # NaN: fewer than two seeds per loss
+    # "—" with fewer than two seeds per loss
+    return p_value(mann_whitney_p(_values(twin, metric), _values(groups[key], metric)))
 
 
 def _setting(key: Key) -> list[str]:
@@ -97,9 +93,9 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
         for name in MAPS:
             metric = f"test/{name}/gt_known_loc"
             paper_maxbox = MAXBOXACC_V2_CUB.get((arch, adl)) if experiment == "wsol_cub" and name == "cam" else None
-            rows.append([*_setting(key), name, str(len(metrics)), _cell(_values(metrics, metric)),
-                         _cell(_values(metrics, f"test/{name}/top1_loc")),
-                         _cell(_values(metrics, f"test/{name}/maxboxacc_v2")),
+            rows.append([*_setting(key), name, str(len(metrics)), _cell(metrics, metric),
+                         _cell(metrics, f"test/{name}/top1_loc"),
+                         _cell(metrics, f"test/{name}/maxboxacc_v2"),
                          *([_p_vs_softmax(groups, key, metric)] if both_losses else []),
                          _paper_pair(_paper_loc(key, name)), pct(paper_maxbox)])
     columns = ["dataset", "architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "MaxBoxAccV2",
@@ -119,9 +115,9 @@ def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[d
         paper_cls = TABLE67_CLASSIFICATION.get((experiment, arch, adl)) if loss == "softmax" else None
         for name in MAPS:
             rows.append([*_setting(key)[1:], name, str(len(metrics)),
-                         _cell(_values(metrics, f"test/{name}/gt_known_loc")),
-                         _cell(_values(metrics, f"test/{name}/top1_loc")), _cell(_values(metrics, "test/cls_top1")),
-                         _cell(_values(metrics, "test/cls_top5")), _paper_pair(_paper_loc(key, name)),
+                         _cell(metrics, f"test/{name}/gt_known_loc"),
+                         _cell(metrics, f"test/{name}/top1_loc"), _cell(metrics, "test/cls_top1"),
+                         _cell(metrics, "test/cls_top5"), _paper_pair(_paper_loc(key, name)),
                          _paper_pair(paper_cls)])
     columns = ["architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "top-1 Cls", "top-5 Cls",
                "paper GT-known / Top-1 Loc", "paper top-1 / top-5 Cls"]
@@ -145,8 +141,8 @@ def table8(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     rows = []
     for key, metrics in groups.items():
         for name, label in ABLATION_MAPS.items():
-            rows.append([*_setting(key), label, _cell(_values(metrics, f"test/{name}/gt_known_loc")),
-                         _cell(_values(metrics, f"test/{name}/top1_loc")), _paper_pair(_paper_loc(key, name))])
+            rows.append([*_setting(key), label, _cell(metrics, f"test/{name}/gt_known_loc"),
+                         _cell(metrics, f"test/{name}/top1_loc"), _paper_pair(_paper_loc(key, name))])
     columns = ["dataset", "architecture", "ADL", "loss", "variant", "GT-known Loc", "Top-1 Loc",
                "paper GT-known / Top-1"]
     markdown = "\n\n".join(["### Table 8: region and subtraction ablation (%, every variant from the same runs)",
