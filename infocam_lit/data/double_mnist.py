@@ -22,7 +22,16 @@ import torch
 
 from infocam_lit.boxes import mask_boxes
 from infocam_lit.data.in_memory import InMemoryDataModule
-from infocam_lit.data.mnist import FILES, MEAN, STD, download_mnist, find_file, load_mnist_split, raw_folder
+from infocam_lit.data.mnist import (
+    FILES,
+    MEAN,
+    STD,
+    download_mnist,
+    find_file,
+    load_mnist_split,
+    raw_folder,
+    split_training_file,
+)
 
 log = logging.getLogger(__name__)
 NUM_LABELS = 10
@@ -101,9 +110,7 @@ class DoubleMNISTDataModule(InMemoryDataModule):
             return
         generator = torch.Generator().manual_seed(self.seed)
         images, digits = load_mnist_split(self.root, "train")
-        order = torch.randperm(len(digits), generator=generator)
-        n_val = round(len(digits) * self.val_fraction)
-        sources = {"val": order[:n_val], "train": order[n_val:]}
+        sources = split_training_file(len(digits), self.val_fraction, generator)
         for split in ("train", "val"):
             self.splits[split] = build_canvases(images[sources[split]], digits[sources[split]], self.counts[split],
                                                 self.slot_prob, generator)

@@ -89,6 +89,14 @@ def imbalanced_subset(labels: torch.Tensor, generator: torch.Generator) -> torch
     return torch.cat(keep).sort().values
 
 
+def split_training_file(count: int, val_fraction: float, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Indices into the official training file: the first `val_fraction` of a seeded permutation is
+    the validation split, the rest the training split (val first: callers draw from `generator` next)."""
+    order = torch.randperm(count, generator=generator)
+    n_val = round(count * val_fraction)
+    return {"val": order[:n_val], "train": order[n_val:]}
+
+
 def normalize(images: torch.Tensor) -> torch.Tensor:
     """uint8 (B, 28, 28) -> float (B, 1, 28, 28), standardised with MNIST's mean and std."""
     return ((images.float() / 255.0 - MEAN) / STD).unsqueeze(1)
@@ -119,10 +127,9 @@ class MNISTDataModule(InMemoryDataModule):
             return
         generator = torch.Generator().manual_seed(self.seed)
         images, labels = load_mnist_split(self.root, "train")
-        order = torch.randperm(len(labels), generator=generator)
-        n_val = round(len(labels) * self.val_fraction)
-        parts = {"val": order[:n_val].sort().values, "train": order[n_val:].sort().values}
+        parts = split_training_file(len(labels), self.val_fraction, generator)
         for split, index in parts.items():
+            index = index.sort().values
             if self.imbalanced:
                 index = index[imbalanced_subset(labels[index], generator)]
             self.splits[split] = (images[index], labels[index])
