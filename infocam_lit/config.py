@@ -113,6 +113,7 @@ class MNISTDataConfig:
     root: str = "${paths.data_dir}"
     download: bool = False
     imbalanced: bool = False
+    imbalance_ratio: float = 10.0  # rho: imbalanced keeps 1/rho of each even digit (imbalanced=false: rho = 1)
     val_fraction: float = 1 / 12
     seed: int = 0
     batch_size: int = 64
@@ -120,6 +121,7 @@ class MNISTDataConfig:
 
     def __post_init__(self) -> None:
         _require(0 < self.val_fraction < 1, "data.val_fraction", "in (0, 1)", self.val_fraction)
+        _require(self.imbalance_ratio >= 1, "data.imbalance_ratio", ">= 1", self.imbalance_ratio)
         _require_loader_sizes(self)
 
 

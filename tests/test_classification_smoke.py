@@ -1,5 +1,7 @@
 """experiment=mnist and experiment=cub_cls end to end on generated fixtures in the official formats."""
 
+import math
+
 import pytest
 
 from tests.conftest import read_metrics, run_entry
@@ -14,8 +16,11 @@ def test_mnist_experiment(tmp_path):
               "data.imbalanced=true", "loss=softmax")
     m = read_metrics(tmp_path / "run")
     for split in ("test", "test_imb"):
-        for key in ("acc", "acc_macro", "acc_posthoc", "acc_macro_posthoc", "mi", "mi_prior_corrected"):
+        for key in ("acc", "acc_macro", "acc_posthoc", "acc_macro_posthoc", "mi", "mi_prior_corrected",
+                    "label_entropy"):
             assert f"{split}/{key}" in m, f"{split}/{key}"
+        # the prior-corrected read-out under the split's own prior never exceeds that split's H(Y)
+        assert m[f"{split}/mi_prior_corrected"] <= m[f"{split}/label_entropy"] + 1e-9
         assert all(f"{split}/acc_class/{k}" in m for k in range(10))
         assert (tmp_path / "run" / f"confusion_{split}.png").is_file()
     assert m["test/acc_macro"] > 0.5  # the fixture's digits are learnable
@@ -29,6 +34,12 @@ def test_mnist_pc_softmax_reports_macro_accuracy(tmp_path):
     m = read_metrics(tmp_path / "run")
     assert "test/acc_posthoc" not in m  # post-hoc adjustment is for CE-trained models
     assert 0.5 < m["test/acc_macro"] <= 1 and 0 < m["test_imb/acc_macro"] <= 1
+    # SPEC §7.5: each split read out under its own label prior. Under the training prior the balanced
+    # test split of an imbalanced run read above log 10, the most that ten balanced classes allow.
+    assert m["test/label_entropy"] > m["test_imb/label_entropy"]
+    assert m["test/label_entropy"] <= math.log(10) + 1e-12
+    for split in ("test", "test_imb"):
+        assert 0.5 * m[f"{split}/label_entropy"] < m[f"{split}/mi"] <= m[f"{split}/label_entropy"] + 1e-9
 
 
 def test_mnist_missing_data_is_a_clear_error(tmp_path):

@@ -62,6 +62,34 @@ def test_imbalanced_split_is_a_function_of_the_seed(mnist_root):
         a.splits["train"][0][:50], c.splits["train"][0][:50])
 
 
+def test_imbalance_ratio_subsets_are_nested_and_rho_one_is_balanced(mnist_root):
+    """SPEC §7.3: 1/rho of each even digit, nested across rho for one seed; rho = 1 and
+    imbalanced=false keep everything; test_imb stays the paper's rho = 10 split."""
+    def splits(**kwargs):
+        dm = MNISTDataModule(root=str(mnist_root), seed=3, **kwargs)
+        dm.setup()
+        return dm.splits
+
+    balanced = splits(imbalanced=False, imbalance_ratio=100)
+    rho = {ratio: splits(imbalanced=True, imbalance_ratio=ratio) for ratio in (1, 4, 10, 100)}
+    default = splits(imbalanced=True)
+    for split in ("train", "val"):
+        assert torch.equal(rho[1][split][0], balanced[split][0])
+        assert torch.equal(rho[10][split][0], default[split][0])  # the default ratio is the paper's
+        full = torch.bincount(balanced[split][1], minlength=10)
+        for ratio in (4, 10, 100):
+            counts = torch.bincount(rho[ratio][split][1], minlength=10)
+            assert torch.equal(counts[1::2], full[1::2])
+            assert counts[0::2].tolist() == [round(int(n) / ratio) for n in full[0::2]], (split, ratio)
+        # nested: every image kept at a larger ratio is kept at each smaller one
+        for small, large in ((1, 4), (4, 10), (10, 100)):
+            kept = {bytes(image.numpy()) for image in rho[small][split][0]}
+            assert all(bytes(image.numpy()) in kept for image in rho[large][split][0])
+    for ratio in (1, 100):
+        assert torch.equal(rho[ratio]["test_imb"][1], default["test_imb"][1])
+        assert torch.equal(rho[ratio]["test"][1], default["test"][1])
+
+
 def test_imbalanced_subset_keeps_odd_digits():
     labels = torch.tensor([0] * 20 + [1] * 7 + [2] * 15)
     keep = imbalanced_subset(labels, torch.Generator().manual_seed(0))

@@ -5,10 +5,14 @@ uint8 in memory and are normalised per batch on the device
 (`on_after_batch_transfer`), so no PIL and no per-item transform runs.
 
 Splits: a seeded `val_fraction` of the official train file is the validation
-split. `imbalanced=true` keeps every odd digit and a seeded tenth of each even
-digit in train and validation. Two test splits are always reported: `test`, the
-official (balanced) test file, and `test_imb`, the same file imbalanced the
-same way (seeded).
+split. `imbalanced=true` keeps every odd digit and a seeded 1/`imbalance_ratio`
+share (ρ, default 10: the paper's tenth) of each even digit in train and
+validation; `imbalanced=false` is ρ = 1 whatever the ratio. The share is a prefix
+of one seeded permutation per digit, so for one seed the subsets are nested
+across ρ (the ρ = 100 subset lies inside the ρ = 10 one). Two test splits are
+always reported: `test`, the official (balanced) test file, and `test_imb`, the
+same file imbalanced at the paper's ρ = 10 (its own seeded stream, so every run
+of a seed reports on the same `test_imb`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from infocam_lit.data.prior import label_frequencies
 
 MEAN, STD = 0.1307, 0.3081
 NUM_CLASSES = 10
-EVEN_DIGIT_KEEP = 0.1  # imbalanced: the share of each even digit that is kept
+PAPER_RATIO = 10  # the paper's imbalance: a tenth of each even digit is kept (and test_imb's, always)
 FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -77,13 +81,16 @@ def load_mnist_split(root: str | Path, split: str) -> tuple[torch.Tensor, torch.
     return images, labels.long()
 
 
-def imbalanced_subset(labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Indices keeping every odd digit and a seeded tenth (rounded) of each even digit."""
+def imbalanced_subset(labels: torch.Tensor, generator: torch.Generator, ratio: float = PAPER_RATIO) -> torch.Tensor:
+    """Indices keeping every odd digit and a seeded 1/ratio share (rounded) of each even digit.
+
+    Each even digit's share is a prefix of a permutation drawn whatever the ratio, so the
+    generator advances alike and the subsets of one seed are nested across ratios."""
     keep = []
     for digit in range(NUM_CLASSES):
         members = torch.nonzero(labels == digit).squeeze(1)
         if digit % 2 == 0:
-            count = round(len(members) * EVEN_DIGIT_KEEP)
+            count = round(len(members) / ratio)
             members = members[torch.randperm(len(members), generator=generator)[:count]]
         keep.append(members)
     return torch.cat(keep).sort().values
@@ -106,11 +113,13 @@ class MNISTDataModule(InMemoryDataModule):
     test_split_names = ("test", "test_imb")
 
     def __init__(self, root: str = "data", download: bool = False, imbalanced: bool = False,
-                 val_fraction: float = 1 / 12, seed: int = 0, batch_size: int = 64, eval_batch_size: int = 1000):
+                 imbalance_ratio: float = PAPER_RATIO, val_fraction: float = 1 / 12, seed: int = 0,
+                 batch_size: int = 64, eval_batch_size: int = 1000):
         super().__init__()
         self.root = root
         self.download = download
         self.imbalanced = imbalanced
+        self.imbalance_ratio = imbalance_ratio
         self.val_fraction = val_fraction
         self.seed = seed
         self.batch_size = batch_size
@@ -131,7 +140,7 @@ class MNISTDataModule(InMemoryDataModule):
         for split, index in parts.items():
             index = index.sort().values
             if self.imbalanced:
-                index = index[imbalanced_subset(labels[index], generator)]
+                index = index[imbalanced_subset(labels[index], generator, self.imbalance_ratio)]
             self.splits[split] = (images[index], labels[index])
         test_images, test_labels = load_mnist_split(self.root, "test")
         self.splits["test"] = (test_images, test_labels)

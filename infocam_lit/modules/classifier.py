@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytorch_lightning as pl
 import torch
+from torch import nn
 from torchmetrics import MeanMetric
 
 from infocam_lit.config import to_plain
 from infocam_lit.losses import ClassificationLoss, LossName
 from infocam_lit.metrics import ClassAccuracy, MeanWithStdError
-from infocam_lit.mi_readout import pmi_for_loss, pmi_prior_corrected
+from infocam_lit.mi_metric import SplitPriorMI
+from infocam_lit.mi_readout import pmi_softmax_log_m, prior_free_scores
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.nets.build import build_net
@@ -28,12 +30,13 @@ class ClassifierModule(pl.LightningModule):
 
     Test metrics, per evaluated split (the DataModule names its test loaders
     through `test_split_names`, default ("test",)):
-    `<split>/mi`, `<split>/mi_se` (the loss's own read-out), `<split>/acc`,
-    `<split>/acc_macro`, `<split>/acc_class/<k>`; for softmax also
-    `<split>/mi_prior_corrected` and the post-hoc logit-adjusted accuracies
-    `<split>/acc_posthoc`, `<split>/acc_macro_posthoc` (predict argmax n - log pi,
-    the control PC-softmax must beat). A "train" split reports MI only.
-    Prediction is argmax n(x) for every loss.
+    `<split>/mi`, `<split>/mi_se` (the loss's own read-out), `<split>/label_entropy`
+    (H(Y) of the split), `<split>/acc`, `<split>/acc_macro`, `<split>/acc_class/<k>`;
+    for softmax also `<split>/mi_prior_corrected` and the post-hoc logit-adjusted
+    accuracies `<split>/acc_posthoc`, `<split>/acc_macro_posthoc` (predict
+    argmax n - log pi, the control PC-softmax must beat). A "train" split reports MI only.
+    Every read-out but softmax's "+ log M" one uses the split's own label frequencies
+    (SPEC §7.5). Prediction is argmax n(x) for every loss.
     """
 
     reference_kinds = ("mi", "accuracy")
@@ -51,7 +54,7 @@ class ClassifierModule(pl.LightningModule):
         self.criterion = ClassificationLoss(self.loss_name, class_prior, self.tau)
         self.register_buffer("log_prior", torch.tensor(class_prior, dtype=torch.float64).log(), persistent=False)
         self.val_loss = MeanMetric()
-        self.val_mi = MeanWithStdError()
+        self.val_readouts = nn.ModuleDict(self._readout_metrics())
         self.val_accuracy = ClassAccuracy(num_classes)
         self._eval_metrics: dict[str, dict] = {}
         self.test_results: dict[str, float] = {}
@@ -59,6 +62,35 @@ class ClassifierModule(pl.LightningModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    # ------------------------------------------------------------------ MI read-out
+    @property
+    def reads_out_log_m(self) -> bool:
+        """softmax's own read-out is the paper's "+ log M"; the others read out under the split's prior."""
+        return self.loss_name == LossName.softmax
+
+    def _readout_metrics(self) -> dict:
+        """The MI read-outs of one split: under its own prior, and for softmax also "+ log M"."""
+        metrics = {"split_mi": SplitPriorMI(self.hparams.num_classes)}
+        if self.reads_out_log_m:
+            metrics["mi_log_m"] = MeanWithStdError()
+        return metrics
+
+    def _update_readouts(self, metrics, logits: torch.Tensor, y: torch.Tensor) -> None:
+        metrics["split_mi"].update(prior_free_scores(self.loss_name, logits, self.log_prior, self.tau), y)
+        if self.reads_out_log_m:
+            metrics["mi_log_m"].update(pmi_softmax_log_m(logits.double(), y))
+
+    def _readout_values(self, metrics) -> dict[str, torch.Tensor]:
+        """mi and mi_se (the loss's own read-out), label_entropy, and softmax's mi_prior_corrected."""
+        split = metrics["split_mi"].compute()
+        values = {"label_entropy": split["label_entropy"]}
+        if self.reads_out_log_m:
+            values["mi"], values["mi_se"] = metrics["mi_log_m"].compute()
+            values["mi_prior_corrected"] = split["mi"]
+        else:
+            values["mi"], values["mi_se"] = split["mi"], split["mi_se"]
+        return values
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         x, y = unpack(batch)
@@ -75,15 +107,15 @@ class ClassifierModule(pl.LightningModule):
         x, y = unpack(batch)
         logits = self(x)
         self.val_loss.update(self.criterion(logits, y), weight=len(y))
-        self.val_mi.update(pmi_for_loss(self.loss_name, logits, y, self.log_prior, self.tau))
+        self._update_readouts(self.val_readouts, logits, y)
         self.val_accuracy.update(logits.argmax(1), y)
 
     def on_validation_epoch_end(self) -> None:
-        mi, _ = self.val_mi.compute()
+        mi = self._readout_values(self.val_readouts)["mi"]
         accuracy = self.val_accuracy.compute()
         log_epoch_values(self, {"val/loss": self.val_loss.compute(), "val/mi": mi, "val/acc": accuracy["acc"],
                                 "val/acc_macro": accuracy["acc_macro"]}, prog_bar=True)
-        for metric in (self.val_loss, self.val_mi, self.val_accuracy):
+        for metric in (self.val_loss, *self.val_readouts.values(), self.val_accuracy):
             metric.reset()
 
     # ------------------------------------------------------------------ test
@@ -94,9 +126,8 @@ class ClassifierModule(pl.LightningModule):
         datamodule = self.trainer.datamodule
         split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
         if split not in self._eval_metrics:
-            metrics = {"mi": MeanWithStdError(), "accuracy": ClassAccuracy(self.hparams.num_classes)}
-            if self.loss_name == LossName.softmax:
-                metrics["mi_prior_corrected"] = MeanWithStdError()
+            metrics = {**self._readout_metrics(), "accuracy": ClassAccuracy(self.hparams.num_classes)}
+            if self.reads_out_log_m:
                 metrics["accuracy_posthoc"] = ClassAccuracy(self.hparams.num_classes)
             self._eval_metrics[split] = {k: m.to(self.device) for k, m in metrics.items()}
         return self._eval_metrics[split]
@@ -105,19 +136,16 @@ class ClassifierModule(pl.LightningModule):
         x, y = unpack(batch)
         logits = self(x)
         metrics = self._split_metrics(dataloader_idx)
-        metrics["mi"].update(pmi_for_loss(self.loss_name, logits, y, self.log_prior, self.tau))
+        self._update_readouts(metrics, logits, y)
         metrics["accuracy"].update(logits.argmax(1), y)
-        if "mi_prior_corrected" in metrics:
-            metrics["mi_prior_corrected"].update(pmi_prior_corrected(logits.double(), y, self.log_prior))
+        if self.reads_out_log_m:
             metrics["accuracy_posthoc"].update((logits.double() - self.log_prior).argmax(1), y)
 
     def on_test_epoch_end(self) -> None:
         values = {}
         self.test_confusion = {}
         for split, metrics in self._eval_metrics.items():
-            values[f"{split}/mi"], values[f"{split}/mi_se"] = metrics["mi"].compute()
-            if "mi_prior_corrected" in metrics:
-                values[f"{split}/mi_prior_corrected"], _ = metrics["mi_prior_corrected"].compute()
+            values.update({f"{split}/{key}": value for key, value in self._readout_values(metrics).items()})
             if split == "train":
                 continue  # the train split is evaluated for its MI only
             accuracy = metrics["accuracy"].compute()
