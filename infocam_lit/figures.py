@@ -83,6 +83,26 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
     return path
 
 
+def plot_accuracy_vs_ratio(curves: dict[str, list[tuple[float, float, float]]], ylabel: str, path: Path) -> Path:
+    """One line per method: (rho, mean, std) accuracies as fractions, drawn in percent ± 1 std, rho on a log axis."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for method, points in curves.items():
+        if points:
+            ratios, means, stds = zip(*points, strict=True)
+            ax.errorbar(ratios, [100 * m for m in means], yerr=[100 * s for s in stds], marker="o", capsize=3,
+                        label=method)
+    ax.set_xscale("log")
+    ax.set_xlabel("imbalance ratio ρ (each even digit kept at 1/ρ)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot_mi_curve(epochs: list[int], val_mi: list[float], metrics: dict[str, float], path: Path) -> Path:
     """One run's validation estimate of I(X;Y) per epoch, with the exact value and the final test estimate."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))

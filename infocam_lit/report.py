@@ -1,33 +1,65 @@
-"""Tables and figures from finished runs: python -m infocam_lit.report <multirun dir>.
+"""Tables and figures from finished runs: python -m infocam_lit.report <runs dir>.
 
 Every job folder under the given directory (a folder holding `.hydra/` or
 `config.yaml`) is one run; its `metrics.json` holds the results, and a job
 without it is listed as failed, never dropped. What is rendered depends on
-the experiments the runs cover (Table 2 for the MI experiment, Table 3 for
-MNIST and CUB classification, Tables 4, 6, 7 and 8 for the WSOL experiments,
-Table 5 for double-digit MNIST).
+the experiments the runs cover (Table 2 for the MI experiment, Table 3 and the
+imbalance study for MNIST and CUB classification, Tables 4, 6, 7 and 8 for the
+WSOL experiments, Table 5 for double-digit MNIST).
 
-Writes table.md (every table covered), table<N>.csv per table, table.csv (all
-rows, with a `table` column) and the figures into the directory (or --out),
-and prints the Markdown. `--readme README.md` also replaces, for each table
-rendered, the block between `<!-- results:table<N> -->` and
-`<!-- /results:table<N> -->` there.
+Two layouts:
+- a sweep folder (or any folder of run folders): every table reads every run, and
+  table.md, table<N>.csv, table.csv and the figures are written into it (or --out);
+- a results folder such as docs/results, holding one sub-folder per table
+  (`table2/`, `table3/`, `imbalance/`, `table4/` for Tables 4 and 6-8, `table5/`):
+  each table reads only the runs committed under its own sub-folder, and its CSV
+  and figures are written there.
+
+`--readme README.md` replaces, for each table rendered, the block between
+`<!-- results:<name> -->` and `<!-- /results:<name> -->` there. `--check` (with
+--readme) writes nothing: it renders into a temporary folder and exits 1 when a
+README block differs from what the runs give, showing the difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from infocam_lit.runs import Run, find_runs
-from infocam_lit.tables import table2, table3, table5, wsol
+from infocam_lit.tables import imbalance, table2, table3, table5, wsol
 
-# name (the README block and CSV file) -> the function that renders it from the runs, or returns
-# None when the runs do not cover it
-TABLES = {"table2": table2.section, "table3": table3.section, "table4": wsol.table4, "table5": table5.section,
-          "table6": wsol.table6, "table7": wsol.table7, "table8": wsol.table8}
+
+@dataclass(frozen=True)
+class Table:
+    folder: str  # its sub-folder in a results folder
+    render: Callable  # (runs, out, link_from) -> (markdown, csv records), or None when the runs do not cover it
+
+
+# name: the README block and the CSV file
+TABLES = {
+    "table2": Table("table2", table2.section),
+    "table3": Table("table3", table3.section),
+    "imbalance": Table("imbalance", imbalance.section),
+    "table4": Table("table4", wsol.table4),
+    "table5": Table("table5", table5.section),
+    "table6": Table("table4", wsol.table6),
+    "table7": Table("table4", wsol.table7),
+    "table8": Table("table4", wsol.table8),
+}
+
+
+@dataclass
+class Rendered:
+    markdown: str  # the table's section, with the failed jobs of its runs
+    records: list[dict]
+    out: Path  # where its CSV and figures went
 
 
 def failed_markdown(runs: list[Run]) -> str:
@@ -35,6 +67,25 @@ def failed_markdown(runs: list[Run]) -> str:
     if not failed:
         return "No failed jobs."
     return "Failed jobs:\n" + "\n".join(f"- `{r.folder}`: {r.error}" for r in failed)
+
+
+def is_results_folder(runs_dir: Path) -> bool:
+    return any((runs_dir / table.folder).is_dir() for table in TABLES.values())
+
+
+def render_tables(runs_dir: Path, out: Path, link_from: Path) -> dict[str, Rendered]:
+    """Every table the runs cover, its figures written under `out`, links relative to `link_from`."""
+    by_folder = is_results_folder(runs_dir)
+    all_runs = [] if by_folder else find_runs(runs_dir)
+    rendered = {}
+    for name, table in TABLES.items():
+        runs = find_runs(runs_dir / table.folder) if by_folder and (runs_dir / table.folder).is_dir() else all_runs
+        table_out = out / table.folder if by_folder else out
+        result = table.render(runs, table_out, link_from) if runs else None
+        if result is not None:
+            markdown, records = result
+            rendered[name] = Rendered(markdown + "\n\n" + failed_markdown(runs), records, table_out)
+    return rendered
 
 
 # ----------------------------------------------------------------------------- output
@@ -48,52 +99,99 @@ def write_csv(path: Path, records: list[dict]) -> None:
         writer.writerows(records)
 
 
-def replace_readme_block(readme: Path, name: str, content: str) -> None:
-    text = readme.read_text()
+def block_pattern(name: str) -> re.Pattern:
     start, end = f"<!-- results:{name} -->", f"<!-- /results:{name} -->"
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"{readme} has no block {start} ... {end}")
-    readme.write_text(pattern.sub(lambda _: f"{start}\n{content}\n{end}", text))
+    return re.compile(re.escape(start) + "\n?(.*?)\n?" + re.escape(end), re.S)
+
+
+def readme_block(text: str, name: str) -> str | None:
+    match = block_pattern(name).search(text)
+    return None if match is None else match.group(1)
+
+
+def replace_readme_block(readme: Path, name: str, content: str) -> bool:
+    """False (and nothing written) when the README has no block for this table."""
+    text = readme.read_text()
+    if readme_block(text, name) is None:
+        return False
+    start, end = f"<!-- results:{name} -->", f"<!-- /results:{name} -->"
+    readme.write_text(block_pattern(name).sub(lambda _: f"{start}\n{content}\n{end}", text))
+    return True
+
+
+def check_readme(runs_dir: Path, readme: Path) -> int:
+    """0 when every README block of a table the runs cover is what they give, else 1 (and the differences)."""
+    common = Path(*_common_parts(runs_dir.resolve(), readme.parent.resolve()))
+    with tempfile.TemporaryDirectory() as tmp:
+        # the same layout under a temporary root, so relative figure links come out as they would
+        mirror = Path(tmp)
+        rendered = render_tables(runs_dir, mirror / runs_dir.resolve().relative_to(common),
+                                 mirror / readme.parent.resolve().relative_to(common))
+    text = readme.read_text()
+    stale = []
+    for name, table in rendered.items():
+        current = readme_block(text, name)
+        if current is None:
+            stale.append(name)
+            print(f"{readme} has no block <!-- results:{name} --> ... <!-- /results:{name} -->")
+        elif current != table.markdown:
+            stale.append(name)
+            print("".join(difflib.unified_diff(current.splitlines(True), table.markdown.splitlines(True),
+                                               f"{readme} ({name})", f"from the runs ({name})")))
+    if stale:
+        print(f"{readme}: stale results blocks: {', '.join(stale)}; re-render with "
+              f"python -m infocam_lit.report {runs_dir} --readme {readme}")
+        return 1
+    print(f"{readme}: every results block matches the runs ({', '.join(rendered) or 'none'})")
+    return 0
+
+
+def _common_parts(a: Path, b: Path) -> tuple[str, ...]:
+    parts = []
+    for x, y in zip(a.parts, b.parts, strict=False):
+        if x != y:
+            break
+        parts.append(x)
+    return tuple(parts)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infocam_lit.report", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs_dir", type=Path, help="a multirun folder (or any folder of run folders)")
+    parser.add_argument("runs_dir", type=Path, help="a sweep folder, or a results folder of table sub-folders")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: runs_dir)")
     parser.add_argument("--readme", type=Path, default=None, help="README whose results blocks to replace")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when a README block differs from what the runs give")
     args = parser.parse_args(argv)
     if not args.runs_dir.is_dir():
         raise SystemExit(f"{args.runs_dir} is not a folder")
+    if not find_runs(args.runs_dir):
+        raise SystemExit(f"no run folders (with .hydra/) under {args.runs_dir}")
+    if args.check:
+        if args.readme is None:
+            raise SystemExit("--check compares README blocks: give --readme README.md")
+        raise SystemExit(check_readme(args.runs_dir, args.readme))
+
     out = args.out or args.runs_dir
     out.mkdir(parents=True, exist_ok=True)
-    runs = find_runs(args.runs_dir)
-    if not runs:
-        raise SystemExit(f"no run folders (with .hydra/) under {args.runs_dir}")
-
-    link_from = args.readme.parent if args.readme else out
-    sections, all_records = {}, []
-    for name, render in TABLES.items():
-        rendered = render(runs, out, link_from)
-        if rendered is None:
-            continue
-        markdown, records = rendered
-        sections[name] = markdown
-        write_csv(out / f"{name}.csv", records)
-        all_records += [{"table": name, **record} for record in records]
-    if "table2" in sections:
+    rendered = render_tables(args.runs_dir, out, args.readme.parent if args.readme else out)
+    all_records = []
+    for name, table in rendered.items():
+        write_csv(table.out / f"{name}.csv", table.records)
+        all_records += [{"table": name, **record} for record in table.records]
+    if "table2" in rendered:
         print("Table 1: the Gaussian mixture\n" + table2.table1_markdown() + "\n")
     write_csv(out / "table.csv", all_records)
-    failed = failed_markdown(runs)
-    markdown = "\n\n".join([*sections.values(), failed])
+    markdown = "\n\n".join(table.markdown for table in rendered.values()) or failed_markdown(find_runs(args.runs_dir))
     (out / "table.md").write_text(markdown + "\n")
     print(markdown)
     print(f"\nwritten: {out / 'table.md'}, {out / 'table.csv'}")
     if args.readme:
-        for name, section in sections.items():
-            replace_readme_block(args.readme, name, section + "\n\n" + failed)
-        print(f"updated the results blocks of {args.readme}: {', '.join(sections) or 'none'}")
+        updated = [name for name, table in rendered.items() if replace_readme_block(args.readme, name, table.markdown)]
+        print(f"updated the results blocks of {args.readme}: {', '.join(updated) or 'none'}")
+        for name in rendered.keys() - set(updated):
+            print(f"(no block <!-- results:{name} --> in {args.readme}; that table is in {out / 'table.md'} only)")
 
 
 if __name__ == "__main__":

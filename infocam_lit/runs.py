@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from scipy.stats import mannwhitneyu
 
-from infocam_lit.run_files import failure_summary
+from infocam_lit.run_files import TIMING_FILE, failure_summary
 
 
 @dataclass
@@ -52,6 +52,19 @@ def _failure_reason(folder: Path) -> str:
         if lines:
             return lines[-1][-200:]
     return "no metrics.json (failed or unfinished)"
+
+
+def imbalance_ratio(config: dict) -> float:
+    """rho of a classification run: 1 for a balanced training set, else data.imbalance_ratio
+    (10, the paper's, where the config has no ratio, e.g. CUB)."""
+    data = config.get("data") or {}
+    return float(data.get("imbalance_ratio", 10)) if data.get("imbalanced") else 1.0
+
+
+def wall_time(run: Run) -> float | None:
+    """Seconds the run took (timing.json, summed over resumed invocations), or None when not recorded."""
+    path = run.folder / TIMING_FILE
+    return json.loads(path.read_text())["wall_time_s"] if path.is_file() else None
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

@@ -53,6 +53,21 @@ def test_sweep_files_compose_as_multirun(sweep):
     assert "seed" in cfg.hydra.sweeper.params
 
 
+@pytest.mark.parametrize(("sweep", "experiment"), [
+    ("table3", "mnist"), ("table3_mnist", "mnist"), ("imbalance", "mnist"), ("table5", "double_mnist")])
+def test_real_data_sweeps_start_from_their_experiment(sweep, experiment):
+    """data.root on the command line must compose before the sweep's jobs are made (the default
+    experiment's mixture has no root)."""
+    cfg = compose_train(f"sweep={sweep}", "data.root=/elsewhere")
+    assert cfg.experiment_name == experiment and cfg.data.root == "/elsewhere"
+
+
+def test_imbalance_sweep_covers_every_method_and_ratio():
+    params = compose_train("sweep=imbalance").hydra.sweeper.params
+    assert params["data.imbalance_ratio"] == "1,10,100" and str(params["data.imbalanced"]).lower() == "true"
+    assert params.loss == "softmax,pc_softmax,logit_adjusted,weighted_softmax" and params.seed == "0,1,2"
+
+
 def test_mine_sweep_never_runs_a_classifier_loss_axis():
     cfg = compose_train("sweep=table2_mine")
     params = cfg.hydra.sweeper.params
@@ -64,7 +79,7 @@ def test_wrong_loss_lists_the_valid_ones():
         compose_train("loss=pcsoftmax")
     message = str(info.value)
     assert "loss/pcsoftmax" in message
-    for valid in ("softmax", "pc_softmax", "logit_adjusted"):
+    for valid in ("softmax", "pc_softmax", "logit_adjusted", "weighted_softmax"):
         assert f"\t{valid}" in message
     assert "schema" not in message.split("Available options")[1].split("Config search path")[0]
 
@@ -101,6 +116,7 @@ def test_unknown_key_is_rejected():
     ("experiment=double_mnist data.train_canvases=0", "data.train_canvases must be >= 1, got 0"),
     ("experiment=double_mnist data.batch_size=0", "data.batch_size must be >= 1, got 0"),
     ("experiment=mnist data.val_fraction=1", "data.val_fraction must be in (0, 1), got 1.0"),
+    ("experiment=mnist data.imbalance_ratio=0.5", "data.imbalance_ratio must be >= 1, got 0.5"),
     ("logger.wandb.log_model=every", "logger.wandb.log_model must be false, true or 'all', got 'every'"),
 ])
 def test_ranges_are_checked_before_any_work(override, message):

@@ -117,3 +117,53 @@ def test_table5_from_runs(tmp_path):
     assert "| sigmoid | 3 | 0.860 ± 0.010 |" in table and "| pc_sigmoid | 3 | 0.960 ± 0.010 |" in table
     assert "sigmoid vs PC-sigmoid: p = 0.100" in table  # 3 against 3, fully separated: the smallest p
     assert "| pc_sigmoid | infocam | 3 | 0.970 ± 0.000 | 98.0% |" in table
+
+
+def test_collect_runs_copies_the_summaries_of_finished_runs_only(tmp_path, capsys):
+    from infocam_lit import collect_runs
+
+    done, running = tmp_path / "sweep" / "loss=softmax,seed=0", tmp_path / "sweep" / "loss=softmax,seed=1"
+    make_run(done, classification_config("mnist", False, "softmax", 0), {"test/acc": 0.98})
+    (done / ".hydra" / "overrides.yaml").write_text("- loss=softmax\n- seed=0\n")
+    (done / "timing.json").write_text('{"wall_time_s": 61.5, "invocations": 1}\n')
+    (done / "checkpoints").mkdir()
+    (done / "checkpoints" / "best.ckpt").write_bytes(b"weights")
+    (done / "train.log").write_text("log")
+    make_run(running, classification_config("mnist", False, "softmax", 1))
+    collect_runs.main([str(tmp_path / "results"), str(done), str(running)])
+    copied = tmp_path / "results" / done.name
+    files = sorted(str(p.relative_to(copied)) for p in copied.rglob("*") if p.is_file())
+    assert files == [".hydra/config.yaml", ".hydra/overrides.yaml", "config.yaml", "metrics.json", "timing.json"]
+    assert not (tmp_path / "results" / running.name).exists()
+    assert f"not finished, left out: {running}" in capsys.readouterr().out
+
+
+def test_results_folder_tables_read_their_own_runs_and_check_finds_stale_blocks(tmp_path, capsys):
+    """docs/results layout: each table renders from its own sub-folder only (the same run may sit in
+    two), --check writes nothing and exits 1 on a stale block, 0 once re-rendered."""
+    results = tmp_path / "docs" / "results"
+    for seed in range(2):
+        make_run(results / "table3" / f"soft{seed}", classification_config("mnist", True, "softmax", seed),
+                 {"test/acc": 0.95, "test/acc_macro": 0.90})
+        make_run(results / "imbalance" / f"pc{seed}", classification_config("mnist", True, "pc_softmax", seed),
+                 {"test/acc": 0.96, "test/acc_macro": 0.93})
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- results:table3 -->\nold\n<!-- /results:table3 -->\n"
+                      "<!-- results:imbalance -->\nold\n<!-- /results:imbalance -->\n")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as stale:
+        report.main([str(results), "--readme", str(readme), "--check"])
+    assert stale.value.code == 1 and "stale results blocks: table3, imbalance" in capsys.readouterr().out
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # --check wrote nothing
+    report.main([str(results), "--readme", str(readme)])
+    text = readme.read_text()
+    table3_block = text.split("<!-- results:table3 -->")[1].split("<!-- /results:table3 -->")[0]
+    assert "| 2 / 0 |" in table3_block  # the softmax runs of table3/ only, not imbalance/'s PC-softmax runs
+    imbalance_block = text.split("<!-- results:imbalance -->")[1]
+    assert "| PC-softmax | 10 | 2 | 93.00 ± 0.00 |" in imbalance_block and "| softmax |" not in imbalance_block
+    assert "![macro accuracy vs ρ](docs/results/imbalance/macro_acc_vs_ratio.png)" in imbalance_block
+    assert (results / "imbalance" / "macro_acc_vs_ratio.png").is_file()
+    assert (results / "table3" / "table3.csv").is_file()
+    with pytest.raises(SystemExit) as fresh:
+        report.main([str(results), "--readme", str(readme), "--check"])
+    assert fresh.value.code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -11,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from infocam_lit.config import ConfigError, validate_config
-from infocam_lit.run_files import FAILED_FILE, METRICS_FILE, read_metrics
+from infocam_lit.run_files import FAILED_FILE, METRICS_FILE, add_wall_time, read_metrics
 from infocam_lit.tasks.common import (
     RunConfigInCheckpoint,
     build_trainer,
@@ -82,6 +83,7 @@ def train(cfg: DictConfig) -> dict[str, float] | None:
     else:
         ckpt_path = resume_checkpoint(cfg)  # before anything is written to the folder
     clear_failure(output_dir)
+    start = time.monotonic()
     try:
         validate_config(cfg)
         return fit_and_test(cfg, ckpt_path)
@@ -91,6 +93,8 @@ def train(cfg: DictConfig) -> dict[str, float] | None:
             raise
         log.exception("the job failed; the sweep goes on (traceback in %s)", output_dir / FAILED_FILE)
         return None
+    finally:
+        add_wall_time(output_dir, time.monotonic() - start)
 
 
 def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:

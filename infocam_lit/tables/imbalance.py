@@ -1,0 +1,76 @@
+"""The imbalance study (SPEC §7.3): MNIST at rho = 1, 10, 100 for every way of facing the prior.
+
+Methods on one axis: softmax (prior rule), softmax + post-hoc adjustment (read from
+the softmax runs: predict argmax n - log pi), PC-softmax, the logit-adjusted loss
+(tau = 1) and class-weighted CE. Macro accuracy on the balanced official test set
+(the quantity PC-softmax targets) and micro accuracy on `test_imb` (rho = 10 for
+every run, what the prior rule targets), mean ± std over seeds, and the figure
+macro accuracy vs rho.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from infocam_lit.runs import Run, imbalance_ratio, markdown_table, mean_std, percent_mean_std, wall_time
+
+# method -> (the training loss of its runs, the balanced-test macro key, the test_imb micro key)
+METHODS = {
+    "softmax": ("softmax", "test/acc_macro", "test_imb/acc"),
+    "softmax + post-hoc": ("softmax", "test/acc_macro_posthoc", "test_imb/acc_posthoc"),
+    "PC-softmax": ("pc_softmax", "test/acc_macro", "test_imb/acc"),
+    "logit-adjusted (τ = 1)": ("logit_adjusted", "test/acc_macro", "test_imb/acc"),
+    "class-weighted CE": ("weighted_softmax", "test/acc_macro", "test_imb/acc"),
+}
+COLUMNS = ["method", "ρ", "seeds", "macro acc, balanced test", "micro acc, test_imb (ρ = 10)", "wall time per run"]
+
+
+def imbalance_records(runs: list[Run]) -> list[dict]:
+    by_setting: dict[tuple[str, float], list[Run]] = defaultdict(list)
+    for run in runs:
+        if run.failed or run.config.get("experiment_name") != "mnist":
+            continue
+        tau = float((run.config.get("loss") or {}).get("tau", 1.0))
+        loss = run.config["loss"]["name"]
+        if loss == "logit_adjusted" and tau != 1.0:
+            continue
+        by_setting[(loss, imbalance_ratio(run.config))].append(run)
+    records = []
+    for method, (loss, macro_key, micro_key) in METHODS.items():
+        for ratio in sorted(r for (name, r) in by_setting if name == loss):
+            chosen = by_setting[(loss, ratio)]
+            times = [t for t in map(wall_time, chosen) if t is not None]
+            records.append({
+                "method": method, "ρ": ratio, "seeds": len(chosen),
+                "macro acc": [run.metrics[macro_key] for run in chosen if macro_key in run.metrics],
+                "micro acc test_imb": [run.metrics[micro_key] for run in chosen if micro_key in run.metrics],
+                "wall time": times,
+            })
+    return records
+
+
+def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    records = imbalance_records(runs)
+    if not records:
+        return None
+    rows = [[r["method"], f"{r['ρ']:g}", str(r["seeds"]), percent_mean_std(r["macro acc"]),
+             percent_mean_std(r["micro acc test_imb"]),
+             f"{statistics.fmean(r['wall time']):.0f} s" if r["wall time"] else "—"] for r in records]
+    from infocam_lit.figures import plot_accuracy_vs_ratio
+
+    curves = {method: [(r["ρ"], *mean_std(r["macro acc"])) for r in records if r["method"] == method and r["macro acc"]]
+              for method in METHODS}
+    figure = plot_accuracy_vs_ratio(curves, "macro accuracy, balanced test set [%]", out / "macro_acc_vs_ratio.png")
+    markdown = "\n\n".join([
+        "### Imbalance study: MNIST at ρ = 1, 10, 100 (accuracy in %, mean ± std over seeds)",
+        markdown_table(COLUMNS, rows),
+        f"![macro accuracy vs ρ]({os.path.relpath(figure, link_from)})",
+    ])
+    csv = [{"method": r["method"], "rho": r["ρ"], "seeds": r["seeds"],
+            **dict(zip(("macro acc mean", "macro acc std"), mean_std(r["macro acc"]), strict=True)),
+            **dict(zip(("micro acc test_imb mean", "micro acc test_imb std"), mean_std(r["micro acc test_imb"]),
+                       strict=True))} for r in records]
+    return markdown, csv
