@@ -7,6 +7,10 @@ counts, so they reduce exactly across DDP ranks (never an average of averages).
   connected component's box is a candidate and an image scores at delta if its
   best candidate reaches IoU >= delta; MaxBoxAcc(delta) is the best tau for the
   whole dataset, and V2 the mean over delta in {0.3, 0.5, 0.7}.
+- ThresholdSweep: the same sweep, per label, also counting the fixed-threshold rule's hits (the
+  largest component's box) at every threshold, so a threshold chosen on the validation split can
+  be applied to the test split (held-out tau, SPEC §7.2; Choe et al.'s protocol).
+- pointing_hits: the pointing game (Zhang et al., ECCV 2016).
 
 Example:
     >>> metric = LocalizationAccuracy()
@@ -58,7 +62,24 @@ def best_iou_per_threshold(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxe
     their saddle). On any device; measured 4-6x a per-threshold scipy loop on a
     CPU, and 2.5-3x a batched labelling of every threshold on a GPU.
     """
-    return _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count)
+    best, _ = threshold_sweep(maps, thresholds, gt_boxes, gt_count, largest=False)
+    return best
+
+
+def largest_component_boxes_per_threshold(maps: torch.Tensor, thresholds: torch.Tensor) -> torch.Tensor:
+    """(B, T, 4): boxes_from_maps(maps, tau) for every tau of `thresholds`, from one pass over the pixels."""
+    _, boxes = threshold_sweep(maps, thresholds, every_component=False)
+    return boxes
+
+
+def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torch.Tensor | None = None,
+                    gt_count: torch.Tensor | None = None, every_component: bool = True,
+                    largest: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """Both threshold sweeps of SPEC §4.2 / §7.2 from one set of basins:
+    (best IoU of any component's box per image and threshold (B, T), needs the GT; or None) and
+    (the box of the largest component per image and threshold (B, T, 4), exactly boxes_from_maps':
+    among equally large components the one whose first pixel comes first in raster order; or None)."""
+    return _sweep_by_basins(maps, thresholds, gt_boxes, gt_count, every_component, largest)
 
 
 def _best_component_iou(boxes: torch.Tensor, image: torch.Tensor, gt_boxes: torch.Tensor,
@@ -110,9 +131,10 @@ def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return basin, peaks
 
 
-def _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
+def _sweep_by_basins(maps, thresholds, gt_boxes, gt_count, every_component: bool, largest: bool):
     normalised = normalize_maps(maps)
     batch, height, width = normalised.shape
+    pixels = height * width
     device = maps.device
     order = torch.argsort(thresholds)
     n_thresholds = len(thresholds)
@@ -127,8 +149,11 @@ def _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
 
     # The box of each basin's pixels at each level, then (a cumulative min / max from the top) of
     # its pixels above each threshold: above[:, k + 1] is the basin's part of the mask at threshold k.
+    # For the largest component, the same for the pixel count (a cumulative sum) and the first pixel
+    # in raster order (a cumulative min).
     n_levels = n_thresholds + 1
-    key = (_interior(basin) * n_levels + _interior(level)).reshape(-1, 1).expand(-1, 2)
+    flat_key = (_interior(basin) * n_levels + _interior(level)).reshape(-1)
+    key = flat_key[:, None].expand(-1, 2)
     ys, xs = torch.meshgrid(torch.arange(height, device=device), torch.arange(width, device=device), indexing="ij")
     coords = torch.stack([xs, ys], -1).view(1, -1, 2).expand(batch, -1, -1).reshape(-1, 2)
     empty = height + width  # larger than any coordinate: a basin with no pixel above the threshold
@@ -138,32 +163,42 @@ def _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
     high.scatter_reduce_(0, key, coords, reduce="amax")
     low = low.view(n_basins, n_levels, 2).flip(1).cummin(1).values.flip(1)
     high = high.view(n_basins, n_levels, 2).flip(1).cummax(1).values.flip(1)
+    if largest:
+        raster = torch.arange(pixels, device=device).repeat(batch)
+        size = torch.bincount(flat_key, minlength=n_basins * n_levels)
+        size = size.view(n_basins, n_levels).flip(1).cumsum(1).flip(1)
+        first = torch.full((n_basins * n_levels,), pixels, dtype=torch.long, device=device).scatter_reduce_(
+            0, flat_key, raster, reduce="amin")
+        first = first.view(n_basins, n_levels).flip(1).cummin(1).values.flip(1)
 
     # Two basins are joined in the mask at threshold k when two adjacent pixels of theirs are both
     # above it: their saddle (the best such pair's lower level) is > k.
-    first, second, saddles = [], [], []
+    first_basin, second_basin, saddles = [], [], []
     for dy, dx in FORWARD_NEIGHBOURS:
         a, b = _interior(basin), _interior(basin, dy, dx)
         saddle = torch.minimum(_interior(level), _interior(level, dy, dx))
         keep = ((a != b) & (saddle >= 1)).view(-1).nonzero().squeeze(1)  # b = -1 (padding) has level -1
         a, b = a.reshape(-1).index_select(0, keep), b.reshape(-1).index_select(0, keep)
-        first.append(torch.minimum(a, b))
-        second.append(torch.maximum(a, b))
+        first_basin.append(torch.minimum(a, b))
+        second_basin.append(torch.maximum(a, b))
         saddles.append(saddle.reshape(-1).index_select(0, keep))
-    pairs, inverse = torch.unique(torch.cat(first) * n_basins + torch.cat(second), return_inverse=True)
+    pairs, inverse = torch.unique(torch.cat(first_basin) * n_basins + torch.cat(second_basin), return_inverse=True)
     saddle = torch.zeros(len(pairs), dtype=torch.long, device=device).scatter_reduce_(
         0, inverse, torch.cat(saddles), reduce="amax").cpu().numpy()
-    first, second = (pairs // n_basins).cpu().numpy(), (pairs % n_basins).cpu().numpy()
+    first_basin, second_basin = (pairs // n_basins).cpu().numpy(), (pairs % n_basins).cpu().numpy()
 
-    real = torch.arange(gt_boxes.shape[1], device=device)[None, :] < gt_count[:, None]
-    gt = gt_boxes.double()
-    best = torch.zeros(batch, n_thresholds, dtype=torch.float64, device=device)
+    if every_component:
+        real = torch.arange(gt_boxes.shape[1], device=device)[None, :] < gt_count[:, None]
+        gt = gt_boxes.double()
+        best = torch.zeros(batch, n_thresholds, dtype=torch.float64, device=device)
+    largest_boxes = torch.zeros(batch, n_thresholds, 4, dtype=torch.long, device=device) if largest else None
     for k in range(n_thresholds):
         present = low[:, k + 1, 0] < empty
         if not present.any():
             continue
         joined = saddle > k
-        graph = coo_matrix((np.ones(joined.sum()), (first[joined], second[joined])), shape=(n_basins, n_basins))
+        graph = coo_matrix((np.ones(joined.sum()), (first_basin[joined], second_basin[joined])),
+                           shape=(n_basins, n_basins))
         component = torch.from_numpy(graph_components(graph, directed=False)[1]).long().to(device)[present]
         index = component[:, None].expand(-1, 2)
         box_low = torch.full((n_basins, 2), empty, dtype=torch.long, device=device).scatter_reduce_(
@@ -173,35 +208,145 @@ def _best_iou_by_basins(maps, thresholds, gt_boxes, gt_count) -> torch.Tensor:
         components = component.unique()
         image = torch.zeros(n_basins, dtype=torch.long, device=device).index_copy_(
             0, component, image_of_basin[present])[components]
-        ious = _best_component_iou(torch.cat([box_low, box_high], 1)[components], image, gt, real)
-        best[:, order[k]] = torch.zeros(batch, dtype=torch.float64, device=device).scatter_reduce(
-            0, image, ious, reduce="amax")
-    return best
+        boxes = torch.cat([box_low, box_high], 1)[components]
+        if every_component:
+            ious = _best_component_iou(boxes, image, gt, real)
+            best[:, order[k]] = torch.zeros(batch, dtype=torch.float64, device=device).scatter_reduce(
+                0, image, ious, reduce="amax")
+        if largest:
+            # the largest component, ties to the first pixel in raster order: the largest rank
+            # size * pixels - first, unique within an image
+            component_size = torch.zeros(n_basins, dtype=torch.long, device=device).scatter_add_(
+                0, component, size[present, k + 1])[components]
+            component_first = torch.full((n_basins,), pixels, dtype=torch.long, device=device).scatter_reduce_(
+                0, component, first[present, k + 1], reduce="amin")[components]
+            rank = component_size * pixels - component_first
+            best_rank = torch.full((batch,), -pixels, dtype=torch.long, device=device).scatter_reduce(
+                0, image, rank, reduce="amax")
+            chosen = rank == best_rank[image]
+            largest_boxes[image[chosen], order[k]] = boxes[chosen]
+    return (best if every_component else None), largest_boxes
 
 
-class MaxBoxAccV2(Metric):
+def threshold_grid(step: float, device: torch.device | None = None) -> torch.Tensor:
+    """The thresholds 0, step, 2 step, ... below 1 (float64): 0, 0.01, ..., 0.99 by default."""
+    return torch.arange(round(1 / step), dtype=torch.float64, device=device) * step
+
+
+def first_best(hits: torch.Tensor) -> int:
+    """The index of the largest value of a 1-D tensor, ties to the first (on an ascending grid: the
+    smallest threshold), whatever argmax does on a device."""
+    index = torch.arange(len(hits), device=hits.device)
+    return int(torch.where(hits == hits.max(), index, len(hits)).min())
+
+
+def maxboxacc(component_hits: torch.Tensor, count: torch.Tensor, thresholds: torch.Tensor,
+              iou_thresholds: tuple[float, ...]) -> dict[str, torch.Tensor]:
+    """MaxBoxAcc(delta) (best threshold for the whole set, ties to the smallest), its threshold, and
+    V2 = their mean, from the hits (D, T) of the best component's box at each delta and threshold."""
+    result = {}
+    for delta, hits in zip(iou_thresholds, component_hits, strict=True):
+        index = first_best(hits)  # on the counts, so an empty set (count 0) still has a threshold
+        result[f"maxboxacc_iou{round(100 * delta)}"] = hits[index] / count
+        result[f"best_tau_iou{round(100 * delta)}"] = thresholds[index]
+    result["maxboxacc_v2"] = torch.stack([result[f"maxboxacc_iou{round(100 * d)}"] for d in iou_thresholds]).mean()
+    return result
+
+
+def held_out_threshold(val: dict[str, torch.Tensor], test: dict[str, torch.Tensor],
+                       thresholds: torch.Tensor) -> dict[str, torch.Tensor] | None:
+    """Choose tau on one split and apply it to another (SPEC §7.2; Choe et al., CVPR 2020): from two
+    ThresholdSweep results, the threshold with the most fixed-rule hits on `val` over all labels (ties
+    to the smallest), and `test`'s accuracy there: overall (box_acc, box_top1_acc) and per label
+    (box_acc_per_label). None when `val` saw nothing."""
+    if val["count"].sum() == 0:
+        return None
+    index = first_best(val["box_hits"].sum(0))
+    count = test["count"]
+    return {"val_tau": thresholds[index], "box_acc": test["box_hits"][:, index].sum() / count.sum(),
+            "box_top1_acc": test["box_top1_hits"][:, index].sum() / count.sum(),
+            "box_acc_per_label": test["box_hits"][:, index] / count}
+
+
+class ThresholdSweep(Metric):
+    """Localisation at every threshold of a grid, per label, as sums (SPEC §4.2 and §7.2).
+
+    States, L labels (1 for single-label data), T thresholds, D IoU levels:
+    - box_hits (L, T): the fixed-threshold rule at each threshold (the largest component's box,
+      IoU >= `iou_threshold` with a GT box), and box_top1_hits: that and a correct top-1 class. A
+      threshold chosen on one split's box_hits is applied to another's (held-out tau).
+    - component_hits (L, D, T): MaxBoxAcc's, the best of every component's box at IoU >= delta.
+    - count (L,): the images (or image-label pairs) seen.
+    compute() returns these sums (torchmetrics squeezes a one-element state, so sum over labels rather
+    than index them); `maxboxacc` and `held_out_threshold` turn them into scores.
+    """
+
     full_state_update = False
 
-    def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7), **kwargs):
+    def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7),
+                 num_labels: int = 1, largest_box: bool = True, every_component: bool = True,
+                 iou_threshold: float = 0.5, **kwargs):
         super().__init__(**kwargs)
-        count = round(1 / threshold_step)
-        self.register_buffer("thresholds", torch.arange(count, dtype=torch.float64) * threshold_step,
-                             persistent=False)
-        self.iou_thresholds = tuple(iou_thresholds)
-        self.add_state("hits", torch.zeros(len(iou_thresholds), count, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("count", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.register_buffer("thresholds", threshold_grid(threshold_step), persistent=False)
+        self.iou_thresholds, self.iou_threshold = tuple(iou_thresholds), iou_threshold
+        self.num_labels, self.largest_box, self.every_component = num_labels, largest_box, every_component
+        count = len(self.thresholds)
+        self.add_state("box_hits", torch.zeros(num_labels, count, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("box_top1_hits", torch.zeros(num_labels, count, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("component_hits", torch.zeros(num_labels, len(self.iou_thresholds), count,
+                                                     dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
 
-    def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> None:
-        best = best_iou_per_threshold(maps, self.thresholds.to(maps.device), gt_boxes, gt_count)
-        deltas = torch.tensor(self.iou_thresholds, dtype=torch.float64, device=best.device)
-        self.hits += (best[None, :, :] >= deltas[:, None, None]).sum(1)
-        self.count += best.shape[0]
+    def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor,
+               labels: torch.Tensor | None = None, top1_correct: torch.Tensor | None = None) -> None:
+        """maps (B, H, W) at image size, GT boxes (B, K, 4) with gt_count (B,) real ones, the label of
+        each map (B,) when num_labels > 1, and whether its top-1 class is correct (B,) if known."""
+        if len(maps) == 0:
+            return
+        labels = torch.zeros(len(maps), dtype=torch.long, device=maps.device) if labels is None else labels
+        best, boxes = threshold_sweep(maps, self.thresholds.to(maps.device), gt_boxes, gt_count,
+                                      self.every_component, self.largest_box)
+        if best is not None:
+            deltas = torch.tensor(self.iou_thresholds, dtype=torch.float64, device=best.device)
+            hit = (best[:, None, :] >= deltas[None, :, None]).double()  # (B, D, T)
+            self.component_hits.index_add_(0, labels, hit)
+        if boxes is not None:
+            n, t = boxes.shape[:2]
+            repeated = gt_boxes.repeat_interleave(t, 0)
+            hit = (best_iou(boxes.reshape(-1, 4), repeated, gt_count.repeat_interleave(t)) >= self.iou_threshold)
+            hit = hit.view(n, t).double()
+            self.box_hits.index_add_(0, labels, hit)
+            if top1_correct is not None:
+                self.box_top1_hits.index_add_(0, labels, hit * top1_correct.double()[:, None])
+        self.count += torch.bincount(labels, minlength=self.num_labels).double()
 
     def compute(self) -> dict[str, torch.Tensor]:
-        accuracy = self.hits / self.count  # (D, T)
-        best_accuracy, best_index = accuracy.max(1)
-        result = {"maxboxacc_v2": best_accuracy.mean()}
-        for delta, value, index in zip(self.iou_thresholds, best_accuracy, best_index, strict=True):
-            result[f"maxboxacc_iou{round(100 * delta)}"] = value
-            result[f"best_tau_iou{round(100 * delta)}"] = self.thresholds[index]
-        return result
+        states = ("box_hits", "box_top1_hits", "component_hits", "count")
+        return {name: getattr(self, name).clone() for name in states}
+
+
+class MaxBoxAccV2(ThresholdSweep):
+    """MaxBoxAccV2 (Choe et al., CVPR 2020) over a set of maps: maxboxacc_iou{30,50,70}, their best
+    thresholds best_tau_iou{30,50,70}, and maxboxacc_v2."""
+
+    def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7), **kwargs):
+        super().__init__(threshold_step, iou_thresholds, largest_box=False, **kwargs)
+
+    def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> None:
+        super().update(maps, gt_boxes, gt_count)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        return maxboxacc(self.component_hits[0], self.count[0], self.thresholds, self.iou_thresholds)
+
+
+def pointing_hits(maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> torch.Tensor:
+    """The pointing game (Zhang et al., ECCV 2016), (B,) bool: the map's maximum (ties to the first
+    pixel in raster order) lies inside one of the image's real GT boxes (inclusive corners)."""
+    batch, height, width = maps.shape
+    flat = maps.reshape(batch, -1)
+    index = torch.arange(height * width, device=maps.device).expand(batch, -1)
+    peak = torch.where(flat == flat.amax(1, keepdim=True), index, height * width).amin(1)
+    y, x = (peak // width)[:, None], (peak % width)[:, None]
+    inside = (gt_boxes[..., 0] <= x) & (x <= gt_boxes[..., 2]) & (gt_boxes[..., 1] <= y) & (y <= gt_boxes[..., 3])
+    real = torch.arange(gt_boxes.shape[1], device=maps.device)[None, :] < gt_count[:, None]
+    return (inside & real).any(1)

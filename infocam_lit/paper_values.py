@@ -113,4 +113,5 @@ TABLE5_DIGIT_ACCURACY = {
     "sigmoid": (1.00, 0.84, 0.86, 0.94, 0.89, 0.87, 0.87, 0.86, 1.00, 1.00),
     "pc_sigmoid": (1.00,) * 10,
 }
+# Localisation: the paper's fixed threshold (20 % of the map's range), one value per map, no loss given.
 DOUBLE_MNIST_LOCALIZATION = {"cam": 0.91, "infocam": 0.98}

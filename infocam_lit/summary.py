@@ -9,8 +9,8 @@ def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
     if "test/acc_digit_mean" in metrics:
         return (f"mean per-digit accuracy {100 * metrics['test/acc_digit_mean']:.1f}% | exact match "
                 f"{100 * metrics['test/exact_match']:.1f}% | macro F1 {100 * metrics['test/macro_f1']:.1f}% | "
-                f"localisation: CAM {100 * metrics['test/cam/loc_acc']:.1f}%, "
-                f"infoCAM {100 * metrics['test/infocam/loc_acc']:.1f}%")
+                f"localisation: CAM {_held_out(metrics, 'cam', 'loc_acc')}, "
+                f"infoCAM {_held_out(metrics, 'infocam', 'loc_acc')}")
     if "test/mi" not in metrics:
         return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))
     parts = [f"I(X;Y) estimate {metrics['test/mi']:.3f} ± {metrics['test/mi_se']:.3f} nats"]
@@ -33,6 +33,15 @@ def localization_line(metrics: dict[str, float]) -> str:
     parts = [f"top-1 {100 * metrics['test/cls_top1']:.1f}%"]
     for name in ("cam", "infocam", "infocam_plus"):
         if f"test/{name}/gt_known_loc" in metrics:
-            parts.append(f"{name}: GT-known {100 * metrics[f'test/{name}/gt_known_loc']:.1f}%, "
+            parts.append(f"{name}: GT-known {_held_out(metrics, name, 'gt_known_loc')}, "
                          f"MaxBoxAccV2 {100 * metrics.get(f'test/{name}/maxboxacc_v2', float('nan')):.1f}%")
     return " | ".join(parts)
+
+
+def _held_out(metrics: dict[str, float], name: str, measure: str) -> str:
+    """'a% (val tau t: b%)': at the fixed threshold, and at the one chosen on the validation split (if any)."""
+    text = f"{100 * metrics[f'test/{name}/{measure}']:.1f}%"
+    if f"test/{name}/{measure}_val_tau" in metrics:
+        text += (f" (val tau {metrics[f'test/{name}/val_tau']:.2f}: "
+                 f"{100 * metrics[f'test/{name}/{measure}_val_tau']:.1f}%)")
+    return text

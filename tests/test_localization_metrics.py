@@ -1,11 +1,23 @@
-"""GT-known / Top-1 Loc and MaxBoxAccV2: hand-built cases, the scipy reference, and DDP-style merging."""
+"""GT-known / Top-1 Loc, MaxBoxAccV2, the held-out threshold and the pointing game: hand-built cases, the
+scipy reference, boxes_from_maps at every threshold, and DDP-style merging."""
 
 import numpy as np
 import pytest
 import torch
 
-from infocam_lit.boxes import normalize_maps
-from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2, best_iou_per_threshold
+from infocam_lit.boxes import boxes_from_maps, normalize_maps
+from infocam_lit.localization_metrics import (
+    LocalizationAccuracy,
+    MaxBoxAccV2,
+    ThresholdSweep,
+    best_iou_per_threshold,
+    first_best,
+    held_out_threshold,
+    largest_component_boxes_per_threshold,
+    maxboxacc,
+    pointing_hits,
+    threshold_grid,
+)
 from tests import reference_wsol
 
 
@@ -107,3 +119,118 @@ def test_basins_equal_the_scipy_loop_on_every_kind_of_map(seed, kind):
                                                       [gt[i, : counts[i]].tolist() for i in range(4)])
     np.testing.assert_allclose(ours.numpy(), reference, atol=1e-12)
     assert ours[3].abs().sum() == 0 and ours[:3].amax() > 0
+
+
+# --------------------------------------------------------------------------- held-out tau, sweeps, pointing
+def maps_of_kind(kind: str, seed: int, shape=(28, 56)) -> torch.Tensor:
+    """Smooth (upsampled noise), noisy (thousands of basins) and tied (few levels: plateaus and equally
+    large components) maps, and a constant one (empty at every threshold)."""
+    g = torch.Generator().manual_seed(seed)
+    if kind == "smooth":
+        maps = torch.nn.functional.interpolate(torch.randn(5, 1, 7, 7, generator=g), size=shape, mode="bicubic")[:, 0]
+    elif kind == "noise":
+        maps = torch.randn(5, *shape, generator=g)
+    else:
+        maps = torch.randint(0, 4, (5, *shape), generator=g).float() * (torch.rand(5, *shape, generator=g) > 0.6)
+    maps[4] = 1.0
+    return maps
+
+
+@pytest.mark.parametrize("kind", ["smooth", "noise", "tied"])
+@pytest.mark.parametrize("seed", range(2))
+def test_largest_component_box_at_every_threshold_equals_boxes_from_maps(kind, seed):
+    maps = maps_of_kind(kind, seed)
+    thresholds = threshold_grid(0.01)
+    ours = largest_component_boxes_per_threshold(maps, thresholds)
+    reference = torch.stack([boxes_from_maps(maps, float(tau)) for tau in thresholds], 1)
+    assert torch.equal(ours, reference)
+    assert (ours[:4] != 0).any() and (ours[4] == 0).all()
+
+
+def test_largest_component_ties_go_to_the_first_pixel_in_raster_order_at_each_threshold():
+    # A (top right, value 0.8) and B (lower left, value 1.0) are both 2x2: above 0.5 they tie and A,
+    # whose first pixel comes first in raster order, wins; above 0.8 only B is left
+    m = torch.zeros(1, 6, 6)
+    m[0, 0:2, 4:6] = 0.8
+    m[0, 3:5, 0:2] = 1.0
+    thresholds = torch.tensor([0.5, 0.8, 0.1], dtype=torch.float64)  # unsorted on purpose
+    boxes = largest_component_boxes_per_threshold(m, thresholds)[0].tolist()
+    assert boxes == [[4, 0, 5, 1], [0, 3, 1, 4], [4, 0, 5, 1]]
+
+
+def test_first_best_takes_the_smallest_threshold_among_ties():
+    assert first_best(torch.tensor([1.0, 3.0, 2.0, 3.0, 3.0])) == 1
+    assert first_best(torch.tensor([0.0, 0.0, 0.0])) == 0
+
+
+def nested(gt: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The ring-and-core map (largest box 2..17 below tau 0.5, the core 6..13 from 0.5) with one GT box."""
+    return nested_squares_map(), torch.tensor([[gt]]), torch.tensor([1])
+
+
+def test_tau_is_chosen_on_validation_and_applied_to_test():
+    core, ring = [6.0, 6.0, 13.0, 13.0], [2.0, 2.0, 17.0, 17.0]
+    val, test = ThresholdSweep(every_component=False), ThresholdSweep()
+    val.update(*nested(core))  # validation: hit from tau = 0.5 on (0.5, ..., 0.99 tie: the smallest)
+    test.update(*nested(ring), top1_correct=torch.tensor([True]))  # test: hit below 0.5 only
+    held_out = held_out_threshold(val.compute(), test.compute(), val.thresholds)
+    assert held_out["val_tau"].item() == pytest.approx(0.5)
+    assert held_out["box_acc"].item() == 0.0  # choosing on test would have given 1.0
+    sums = test.compute()
+    assert maxboxacc(sums["component_hits"].sum(0), sums["count"].sum(), test.thresholds, test.iou_thresholds)[
+        "maxboxacc_iou50"].item() == 1.0
+    assert sums["box_hits"][0, :50].sum() == 50 and sums["box_top1_hits"][0, :50].sum() == 50
+    assert held_out_threshold(test.compute(), val.compute(), val.thresholds)["val_tau"].item() == 0.0
+    # the swapped roles: chosen where the ring is the target (0.0), applied where the core is: a miss
+    assert held_out_threshold(test.compute(), val.compute(), val.thresholds)["box_acc"].item() == 0.0
+
+
+def test_a_tie_over_the_whole_grid_picks_the_smallest_tau_and_labels_are_kept_apart():
+    # two validation maps, one right only below 0.5 and one only from 0.5: one hit at every tau
+    val, test = ThresholdSweep(num_labels=4, every_component=False), ThresholdSweep(num_labels=4)
+    maps = torch.cat([nested_squares_map(), nested_squares_map()])
+    gt = torch.tensor([[[2.0, 2.0, 17.0, 17.0]], [[6.0, 6.0, 13.0, 13.0]]])
+    val.update(maps, gt, torch.tensor([1, 1]), torch.tensor([1, 3]))
+    test.update(maps, gt, torch.tensor([1, 1]), torch.tensor([1, 3]))
+    held_out = held_out_threshold(val.compute(), test.compute(), val.thresholds)
+    assert held_out["val_tau"].item() == 0.0
+    assert held_out["box_acc"].item() == 0.5
+    per_label = held_out["box_acc_per_label"]
+    assert per_label[1].item() == 1.0 and per_label[3].item() == 0.0 and per_label[[0, 2]].isnan().all()
+    assert test.compute()["count"].tolist() == [0, 1, 0, 1]
+
+
+@pytest.mark.filterwarnings("ignore:The ``compute`` method")
+def test_no_validation_data_gives_no_held_out_tau():
+    assert held_out_threshold(ThresholdSweep().compute(), ThresholdSweep().compute(), threshold_grid(0.01)) is None
+
+
+def test_sweep_states_merge_exactly():
+    a, b = ThresholdSweep(), ThresholdSweep()
+    a.update(*nested([6.0, 6.0, 13.0, 13.0]))
+    for _ in range(3):
+        b.update(*nested([30.0, 30.0, 39.0, 39.0]))  # never a hit
+    a.merge_state(b)
+    sums = a.compute()
+    assert sums["count"].item() == 4 and sums["box_hits"][0, 60].item() == 1.0
+
+
+def test_pointing_takes_the_first_maximum_in_raster_order():
+    maps = torch.zeros(4, 5, 6)
+    maps[:, 1, 5] = 2.0  # the first maximum (x 5, y 1) ...
+    maps[:, 3, 0] = 2.0  # ... and a tie later in raster order (x 0, y 3)
+    gt = torch.tensor([[[5.0, 1.0, 5.0, 1.0], [-1, -1, -1, -1]],  # exactly the first maximum's pixel: a hit
+                       [[0.0, 3.0, 1.0, 4.0], [-1, -1, -1, -1]],  # only the tied later one: a miss
+                       [[0.0, 0.0, 4.0, 4.0], [4.0, 0.0, 5.0, 2.0]],  # the second box holds it: a hit
+                       [[0.0, 3.0, 1.0, 4.0], [5.0, 1.0, 5.0, 1.0]]])  # would hit, but box 2 is padding
+    hits = pointing_hits(maps, gt, torch.tensor([1, 1, 2, 1]))
+    assert hits.tolist() == [True, False, True, False]
+
+
+def test_pointing_just_outside_a_box_is_a_miss():
+    maps = torch.zeros(1, 8, 8)
+    maps[0, 4, 6] = 1.0
+    inside = pointing_hits(maps, torch.tensor([[[2.0, 2.0, 6.0, 4.0]]]), torch.tensor([1]))
+    outside = pointing_hits(maps, torch.tensor([[[2.0, 2.0, 5.0, 4.0]]]), torch.tensor([1]))
+    below = pointing_hits(maps, torch.tensor([[[2.0, 5.0, 7.0, 7.0]]]), torch.tensor([1]))
+    assert inside.tolist() == [True] and outside.tolist() == [False] and below.tolist() == [False]

@@ -16,7 +16,8 @@ SMALL = ("logger=csv", "model.net.pretrained=false", "data.batch_size=4", "data.
 def expected_keys() -> set[str]:
     keys = {"test/cls_top1", "test/cls_top5"}
     for name in VARIANTS:
-        keys |= {f"test/{name}/{k}" for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2")}
+        keys |= {f"test/{name}/{k}" for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2", "gt_known_loc_val_tau",
+                                               "top1_loc_val_tau", "val_tau")}
         keys |= {f"test/{name}/{k}{d}" for k in ("maxboxacc_iou", "best_tau_iou") for d in (30, 50, 70)}
     return keys
 
@@ -36,6 +37,12 @@ def test_wsol_cub_with_each_architecture(tmp_path, cub_root, model, extra):
     metrics = read_metrics(tmp_path / "run")
     assert expected_keys() <= set(metrics)
     assert all(0 <= metrics[k] <= 1 for k in expected_keys())
+    for name in VARIANTS:
+        # tau is on the cam.threshold_step grid; Top-1 Loc needs GT-known; every component at the best
+        # test tau beats the largest one at the validation tau
+        assert round(20 * metrics[f"test/{name}/val_tau"]) == pytest.approx(20 * metrics[f"test/{name}/val_tau"])
+        assert metrics[f"test/{name}/top1_loc_val_tau"] <= metrics[f"test/{name}/gt_known_loc_val_tau"]
+        assert metrics[f"test/{name}/gt_known_loc_val_tau"] <= metrics[f"test/{name}/maxboxacc_iou50"]
     for name in VARIANTS:
         assert (tmp_path / "run" / f"cams_{name}.png").is_file()
 

@@ -26,7 +26,7 @@ from torchvision.transforms import v2
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, read_rgb
 from infocam_lit.data.prior import label_frequencies
-from infocam_lit.data.wsol_base import ImageFolderDataModule, wsol_transforms
+from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule, wsol_transforms
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
                   "classes.txt")
@@ -232,6 +232,8 @@ def wsol_splits(meta: CUBMetadata) -> dict[str, torch.Tensor]:
 
 class CUBWSOLDataModule(CUBDataModule):
     """CUB-200-2011 for weakly supervised localisation (SPEC §4.4); items carry their boxes."""
+
+    test_split_names = WSOL_TEST_SPLITS
 
     def __init__(self, root: str = "data", resize_size: int = 256, crop_size: int = 224,
                  eval_transform: str = "wsolevaluation", batch_size: int = 32, eval_batch_size: int = 64,

@@ -72,7 +72,9 @@ def build_canvases(images: torch.Tensor, digits: torch.Tensor, count: int, slot_
 
 
 class DoubleMNISTDataModule(InMemoryDataModule):
-    test_split_names = ("test",)
+    # the test stage also sees the validation canvases, to choose each map's box threshold there
+    # (held-out tau, SPEC §7.2); the module tells the loaders apart by this order
+    test_split_names = ("val", "test")
 
     def __init__(self, root: str = "data", download: bool = False, slot_prob: float = 0.7,
                  train_canvases: int = 55_000, val_canvases: int = 5_000, test_canvases: int = 10_000,

@@ -18,7 +18,7 @@ from torchvision.transforms import v2
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
-from infocam_lit.data.wsol_base import ImageFolderDataModule
+from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule
 
 HOW_TO_GET = ("Download tiny-imagenet-200.zip from the Stanford CS231n Tiny ImageNet page and extract it "
               "under data.root (it creates the tiny-imagenet-200/ folder).")
@@ -90,6 +90,8 @@ def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
 
 
 class TinyImageNetDataModule(ImageFolderDataModule):
+    test_split_names = WSOL_TEST_SPLITS
+
     def __init__(self, root: str = "data", batch_size: int = 256, eval_batch_size: int = 256, num_workers: int = 4,
                  pin_memory: bool = True):
         super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)

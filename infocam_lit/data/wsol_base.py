@@ -8,6 +8,10 @@ from torchvision.transforms import v2
 
 from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler
 
+# The WSOL test stage also runs over the validation half: a box threshold is chosen there and applied
+# to the test half (held-out tau, SPEC §7.2). The module tells the loaders apart by this order.
+WSOL_TEST_SPLITS = ("val", "test")
+
 
 def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> dict[str, BoxedTransform]:
     """Train: resize to a square, random crop, flip. Eval: resize straight to the crop size

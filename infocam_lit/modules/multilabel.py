@@ -10,7 +10,15 @@ R x R (`cam.region_size`); with R = 1 the two coincide.
 
 Localisation is scored for every digit present in a test image: the map of that
 label, boxed as SPEC §4.2, is a hit at IoU >= 0.5 with that digit's box (either
-box when the digit appears twice).
+box when the digit appears twice). Per map, overall and per digit (SPEC §7.2):
+    loc_acc           the paper's fixed threshold, tau = cam.threshold (0.2)
+    loc_acc_val_tau   tau chosen on the validation canvases (val_tau: the best validation
+                      loc_acc on the grid 0, step, ..., ties to the smallest; one per map), applied
+                      to the test canvases
+    maxboxacc_*       MaxBoxAccV2 (best tau on test: an optimistic reference; per digit its own)
+    pointing          the pointing game: the map's maximum lies in a box of that digit
+The test stage therefore evaluates the validation split too (the DataModule's
+test_split_names are ("val", "test")); the validation canvases serve only to choose tau.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from infocam_lit.boxes import best_iou, boxes_from_maps
 from infocam_lit.cam import upsampled_maps
 from infocam_lit.config import to_plain
 from infocam_lit.data.mnist import MEAN, STD
+from infocam_lit.localization_metrics import ThresholdSweep, held_out_threshold, maxboxacc, pointing_hits
 from infocam_lit.metrics import HitsPerLabel, MultiLabelCounts
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
@@ -50,6 +59,12 @@ class MultiLabelLocalizationModule(pl.LightningModule):
         self.metrics = nn.ModuleDict({stage: nn.ModuleDict({
             "labels": MultiLabelCounts(num_labels), **{name: HitsPerLabel(num_labels) for name in MAPS}})
             for stage in ("val", "test")})
+        step = cam.get("threshold_step", 0.01)
+        # the test stage's sweeps: on the validation canvases (to choose tau) and on the test canvases
+        self.sweeps = nn.ModuleDict({split: nn.ModuleDict({
+            name: ThresholdSweep(step, num_labels=num_labels, every_component=split == "test") for name in MAPS})
+            for split in ("val", "test")})
+        self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
         self.test_results: dict[str, float] = {}
         self.test_examples: dict[str, torch.Tensor] = {}
 
@@ -68,22 +83,31 @@ class MultiLabelLocalizationModule(pl.LightningModule):
         return upsampled_maps(features[image], self.net.fc.weight, label, variants, size,
                               self.cam.get("region_mode", "same"), upsample=self.cam.get("upsample", "bicubic"))
 
-    def _evaluate(self, batch: dict, stage: str) -> None:
+    def _digit_maps(self, batch: dict) -> tuple:
+        """The logits, and for every digit present in an image (a pair): its image, its label, the
+        maps of that label and the pair's ground truth, the boxes of that digit in that image (the
+        others become padding)."""
         images, labels = batch["image"], batch["labels"]
         features = self.net.features(images)
         logits = self.net.fc(features.mean((2, 3)))
-        metrics = self.metrics[stage]
-        metrics["labels"].update(logits > 0, labels > 0.5)
-        image, label = torch.nonzero(labels > 0.5, as_tuple=True)  # every digit present in an image
+        image, label = torch.nonzero(labels > 0.5, as_tuple=True)
         maps = self.label_maps(features, image, label, tuple(images.shape[-2:]))
-        # the ground truth of a pair: the boxes of that digit in that image (others become padding)
         same_digit = batch["box_labels"][image] == label[:, None]
         gt = torch.where(same_digit[..., None], batch["boxes"][image], torch.full_like(batch["boxes"][image], -1.0))
         count = torch.full_like(label, gt.shape[1])
+        return logits, image, label, maps, gt, count
+
+    def _evaluate(self, batch: dict, stage: str) -> None:
+        images, labels = batch["image"], batch["labels"]
+        logits, image, label, maps, gt, count = self._digit_maps(batch)
+        metrics = self.metrics[stage]
+        metrics["labels"].update(logits > 0, labels > 0.5)
         for name, map_ in maps.items():
             boxes = boxes_from_maps(map_, self.cam.get("threshold", 0.2))
             metrics[name].update(best_iou(boxes, gt, count) >= 0.5, label)
             if stage == "test":
+                self.sweeps["test"][name].update(map_, gt, count, label)
+                self.pointing[name].update(pointing_hits(map_, gt, count), label)
                 keep_first(self.test_examples, {name: map_, f"{name}_boxes": boxes}, EXAMPLES_KEPT)
         if stage == "test":
             display = (images[image] * STD + MEAN).clamp(0, 1).expand(-1, 3, -1, -1)
@@ -93,13 +117,20 @@ class MultiLabelLocalizationModule(pl.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")
 
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, "test")
+    def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
+        datamodule = self.trainer.datamodule
+        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
+        if split == "val":  # the validation canvases, only to choose each map's tau
+            _, _, label, maps, gt, count = self._digit_maps(batch)
+            for name, map_ in maps.items():
+                self.sweeps["val"][name].update(map_, gt, count, label)
+        else:
+            self._evaluate(batch, "test")
 
     def on_test_epoch_start(self) -> None:
         self.test_examples = {}
 
-    def _finish_stage(self, stage: str) -> dict[str, float]:
+    def _stage_values(self, stage: str) -> dict[str, torch.Tensor]:
         metrics = self.metrics[stage]
         counts = metrics["labels"].compute()
         values = {f"{stage}/exact_match": counts["exact_match"], f"{stage}/macro_f1": counts["macro_f1"],
@@ -115,14 +146,49 @@ class MultiLabelLocalizationModule(pl.LightningModule):
                 values[f"{stage}/{name}/loc_acc_digit/{k}"] = hits["per_label"][k]
         for metric in metrics.values():
             metric.reset()
+        return values
+
+    def _log_finite(self, values: dict[str, torch.Tensor]) -> dict[str, float]:
+        """Log and return the defined values (a digit never predicted has no precision, one absent
+        from the split no recall or localisation)."""
         finite = {k: v for k, v in values.items() if torch.isfinite(torch.as_tensor(v))}
-        return log_epoch_values(self, finite)
+        return log_epoch_values(self, finite, add_dataloader_idx=False)
 
     def on_validation_epoch_end(self) -> None:
-        self._finish_stage("val")
+        self._log_finite(self._stage_values("val"))
+
+    def _held_out_values(self) -> dict[str, torch.Tensor]:
+        """Per map: pointing, MaxBoxAccV2 and the loc acc at the tau chosen on validation, overall and
+        per digit (key pattern test/<map>/<name>_digit/<k>)."""
+        values = {}
+        for name in MAPS:
+            test, val = self.sweeps["test"][name].compute(), self.sweeps["val"][name].compute()
+            sweep = self.sweeps["test"][name]
+            thresholds, deltas = sweep.thresholds, sweep.iou_thresholds
+            per_digit = {}
+            pointing = self.pointing[name].compute()
+            values[f"test/{name}/pointing"] = pointing["loc_acc"]
+            per_digit["pointing"] = pointing["per_label"]
+            overall = maxboxacc(test["component_hits"].sum(0), test["count"].sum(), thresholds, deltas)
+            values.update({f"test/{name}/{key}": value for key, value in overall.items()})
+            digits = [maxboxacc(hits, count, thresholds, deltas)
+                      for hits, count in zip(test["component_hits"], test["count"], strict=True)]
+            for key in (k for k in overall if k.startswith("maxboxacc")):
+                per_digit[key] = torch.stack([digit[key] for digit in digits])
+            held_out = held_out_threshold(val, test, thresholds)
+            if held_out is not None:  # one tau per map, chosen on the validation canvases
+                values[f"test/{name}/val_tau"] = held_out["val_tau"]
+                values[f"test/{name}/loc_acc_val_tau"] = held_out["box_acc"]
+                per_digit["loc_acc_val_tau"] = held_out["box_acc_per_label"]
+            for key, per_label in per_digit.items():
+                for k in range(self.hparams.num_labels):
+                    values[f"test/{name}/{key}_digit/{k}"] = per_label[k]
+        for metric in (*self.sweeps["val"].values(), *self.sweeps["test"].values(), *self.pointing.values()):
+            metric.reset()
+        return values
 
     def on_test_epoch_end(self) -> None:
-        self.test_results = self._finish_stage("test")
+        self.test_results = self._log_finite({**self._stage_values("test"), **self._held_out_values()})
 
     def configure_optimizers(self):
         return build_optimizer(self.parameters(), self.hparams.optimizer,

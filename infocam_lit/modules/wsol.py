@@ -12,6 +12,12 @@ Maps are computed for the ground-truth class, upsampled to the input size,
 and boxed at `cam.threshold` (GT-known and Top-1 Loc); MaxBoxAccV2 sweeps the
 thresholds at test time (in validation too with `cam.maxboxacc_in_val`).
 Model selection uses the validation top-1 classification, never the test set.
+
+Held-out threshold (Choe et al., CVPR 2020; SPEC §7.2): the test stage also runs
+over the validation half (the DataModule's test_split_names are ("val", "test")),
+where each variant's val_tau is the threshold of the grid with the best GT-known
+Loc (ties to the smallest); gt_known_loc_val_tau and top1_loc_val_tau apply it to
+the test half.
 """
 
 from __future__ import annotations
@@ -23,7 +29,13 @@ from torch import nn
 from infocam_lit.boxes import boxes_from_maps
 from infocam_lit.cam import upsampled_maps
 from infocam_lit.config import to_plain
-from infocam_lit.localization_metrics import LocalizationAccuracy, MaxBoxAccV2
+from infocam_lit.localization_metrics import (
+    LocalizationAccuracy,
+    MaxBoxAccV2,
+    ThresholdSweep,
+    held_out_threshold,
+    maxboxacc,
+)
 from infocam_lit.losses import ClassificationLoss
 from infocam_lit.metrics import TopKAccuracy
 from infocam_lit.modules.epoch_values import log_epoch_values
@@ -62,15 +74,21 @@ class WSOLModule(pl.LightningModule):
         self.criterion = ClassificationLoss(loss["name"], class_prior, loss.get("tau", 1.0))
         self.cam = cam
         self.metrics = nn.ModuleDict({stage: self._stage_metrics(stage) for stage in ("val", "test")})
+        # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
+        self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
+                                         for name in MAP_VARIANTS})
         self.test_results: dict[str, float] = {}
         self.test_examples: dict[str, torch.Tensor] = {}
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}
+        step = self.cam.get("threshold_step", 0.01)
         for name in MAP_VARIANTS:
             metrics[f"{name}_loc"] = LocalizationAccuracy()
-            if stage == "test" or self.cam.get("maxboxacc_in_val", False):
-                metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=self.cam.get("threshold_step", 0.01))
+            if stage == "test":  # MaxBoxAccV2 and the fixed-threshold rule at every threshold, one sweep
+                metrics[f"{name}_sweep"] = ThresholdSweep(step)
+            elif self.cam.get("maxboxacc_in_val", False):
+                metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=step)
         return nn.ModuleDict(metrics)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -90,19 +108,26 @@ class WSOLModule(pl.LightningModule):
                               self.cam.get("region_mode", "same"), self.cam.get("plus_mode", "paper"),
                               self.cam.get("upsample", "bicubic"), logits)
 
-    def _evaluate(self, batch: dict, stage: str) -> None:
-        images, labels = batch["image"], batch["label"]
+    def _maps(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The logits and every variant's map for the ground-truth class, from one forward pass."""
+        images = batch["image"]
         features = self.net.features(images)
         logits = self.net.fc(features.mean((2, 3)))
+        return logits, self.localization_maps(features, logits, batch["label"], tuple(images.shape[-2:]))
+
+    def _evaluate(self, batch: dict, stage: str) -> None:
+        images, labels = batch["image"], batch["label"]
+        logits, maps = self._maps(batch)
         metrics = self.metrics[stage]
         metrics["classification"].update(logits, labels)
         correct = logits.argmax(1) == labels
-        maps = self.localization_maps(features, logits, labels, tuple(images.shape[-2:]))
         boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
         for name, map_ in maps.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
             if f"{name}_maxbox" in metrics:
                 metrics[f"{name}_maxbox"].update(map_, batch["boxes"], batch["box_count"])
+            if f"{name}_sweep" in metrics:
+                metrics[f"{name}_sweep"].update(map_, batch["boxes"], batch["box_count"], top1_correct=correct)
         if stage == "test":
             keep_first(self.test_examples, {"image": images, "gt_boxes": batch["boxes"],
                                             "gt_count": batch["box_count"], **maps,
@@ -111,19 +136,41 @@ class WSOLModule(pl.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")
 
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, "test")
+    def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
+        datamodule = self.trainer.datamodule
+        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
+        if split == "val":  # the validation half, only to choose each variant's tau
+            _, maps = self._maps(batch)
+            for name, map_ in maps.items():
+                self.val_sweeps[name].update(map_, batch["boxes"], batch["box_count"])
+        else:
+            self._evaluate(batch, "test")
 
     def on_test_epoch_start(self) -> None:
         self.test_examples = {}
 
+    def _sweep_values(self, name: str, test: ThresholdSweep) -> dict[str, torch.Tensor]:
+        """MaxBoxAccV2 of the test half, and its GT-known / Top-1 Loc at the tau chosen on the validation half."""
+        sums = test.compute()
+        values = maxboxacc(sums["component_hits"].sum(0), sums["count"].sum(), test.thresholds, test.iou_thresholds)
+        held_out = held_out_threshold(self.val_sweeps[name].compute(), sums, test.thresholds)
+        if held_out is not None:
+            values |= {"val_tau": held_out["val_tau"], "gt_known_loc_val_tau": held_out["box_acc"],
+                       "top1_loc_val_tau": held_out["box_top1_acc"]}
+        self.val_sweeps[name].reset()
+        return values
+
     def _finish_stage(self, stage: str) -> dict[str, float]:
         values = {}
         for key, metric in self.metrics[stage].items():
-            prefix = f"{stage}/" if key == "classification" else f"{stage}/{key.rsplit('_', 1)[0]}/"
-            values.update({prefix + name: value for name, value in metric.compute().items()})
+            if key == "classification":
+                values.update({f"{stage}/{name}": value for name, value in metric.compute().items()})
+            else:
+                variant, kind = key.rsplit("_", 1)
+                computed = self._sweep_values(variant, metric) if kind == "sweep" else metric.compute()
+                values.update({f"{stage}/{variant}/{name}": value for name, value in computed.items()})
             metric.reset()
-        return log_epoch_values(self, values)
+        return log_epoch_values(self, values, add_dataloader_idx=False)
 
     def on_validation_epoch_end(self) -> None:
         self._finish_stage("val")
