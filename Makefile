@@ -31,6 +31,7 @@ bench: install
 	$(PYTHON) benchmarks/mnist_loader.py
 	$(PYTHON) benchmarks/wsol_overhead.py
 	$(PYTHON) benchmarks/maxboxacc.py
+	$(PYTHON) benchmarks/held_out_tau.py
 	$(PYTHON) benchmarks/double_mnist_canvases.py
 	$(PYTHON) benchmarks/mi_bar.py
 	$(PYTHON) benchmarks/ddp_throughput.py

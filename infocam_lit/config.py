@@ -206,7 +206,7 @@ class CamConfig:
     threshold: float = 0.2  # box threshold, a fraction of the map's maximum after min-max normalisation
     upsample: Upsample = Upsample.bicubic
     maxboxacc_in_val: bool = False  # MaxBoxAccV2 sweeps thresholds over every image: test only by default
-    threshold_step: float = 0.01  # MaxBoxAccV2's threshold grid
+    threshold_step: float = 0.01  # the threshold grid of MaxBoxAccV2 and of the held-out tau (val_tau)
 
     def __post_init__(self) -> None:
         _require(self.region_size >= 1, "cam.region_size", ">= 1", self.region_size)
