@@ -81,6 +81,15 @@ def percent_mean_std(values: list[float]) -> str:
     return f"{100 * mean:.2f} ± {100 * std:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
 
 
+def mean_std_cell(values: list[float], digits: int = 3) -> str:
+    """Plain values (MI in nats, fractions, thresholds) as "mean ± std" over seeds (just the mean for one
+    run, "—" for none)."""
+    if not values:
+        return "—"
+    mean, std = mean_std(values)
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
+
+
 def mann_whitney_p(a: list[float], b: list[float]) -> float:
     """Two-sided Mann-Whitney U p-value; NaN with fewer than two runs per arm."""
     if len(a) < 2 or len(b) < 2:

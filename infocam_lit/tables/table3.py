@@ -25,6 +25,7 @@ from infocam_lit.runs import (
     mann_whitney_p,
     markdown_table,
     mean_std,
+    mean_std_cell,
     p_value,
     pct,
     percent_mean_std,
@@ -84,13 +85,6 @@ def table3_records(runs: list[Run]) -> list[dict]:
     return records
 
 
-def nats(values: list[float]) -> str:
-    if not values:
-        return "—"
-    mean, std = mean_std(values)
-    return f"{mean:.3f} ± {std:.3f}" if len(values) > 1 else f"{mean:.3f}"
-
-
 def seconds(values: list[float]) -> str:
     return f"{statistics.fmean(values):.0f} s" if values else "—"
 
@@ -110,7 +104,8 @@ def table3_markdown(records: list[dict]) -> str:
 
 def mi_markdown(records: list[dict]) -> str:
     rows = [[r["dataset"], r["training set"], r["test split"], fmt(mean_std(r["H(Y)"])[0]),
-             nats(r["softmax MI + log M"]), nats(r["softmax MI prior-corrected"]), nats(r["PC-softmax MI"])]
+             mean_std_cell(r["softmax MI + log M"]), mean_std_cell(r["softmax MI prior-corrected"]),
+             mean_std_cell(r["PC-softmax MI"])]
             for r in records]
     return markdown_table(MI_COLUMNS, rows)
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
-from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, p_value, pct
+from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, mean_std_cell, p_value, pct
 
 LOSSES = ("sigmoid", "pc_sigmoid")
 MAPS = {"cam": "CAM", "infocam": "infoCAM"}
@@ -25,13 +25,6 @@ DIGITS = range(10)
 SUMMARIES = {"mean": "test/acc_digit_mean", "precision (mean over digits)": "precision",
              "exact match": "test/exact_match", "macro F1": "test/macro_f1"}
 LOCALIZATION = ("loc_acc", "loc_acc_val_tau", "maxboxacc_v2", "pointing")
-
-
-def _cell(values: list[float], digits: int = 3) -> str:
-    if not values:
-        return "—"
-    mean, std = mean_std(values)
-    return f"{mean:.{digits}f} ± {std:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
 
 def _values(metrics: list[dict], key: str) -> list[float]:
@@ -50,7 +43,7 @@ def _classification(by_loss: dict[str, list[dict]]) -> tuple[list[str], list[lis
     for loss in LOSSES:
         metrics = by_loss.get(loss, [])
         values = {column: _values(metrics, key) for column, key in keys.items()}
-        rows.append([loss, str(len(metrics)), *(_cell(v) for v in values.values())])
+        rows.append([loss, str(len(metrics)), *(mean_std_cell(v) for v in values.values())])
         paper = TABLE5_DIGIT_ACCURACY[loss]
         rows.append([f"{loss} (paper)", "", *(f"{v:.2f}" for v in paper), f"{sum(paper) / 10:.3f}",
                      *("—" for _ in list(SUMMARIES)[1:])])
@@ -74,9 +67,10 @@ def _localization(by_loss: dict[str, list[dict]]) -> tuple[list[str], list[list[
         p_values = {m: mann_whitney_p(values["infocam"][m], values["cam"][m]) for m in LOCALIZATION}
         for name in MAPS:
             v = values[name]
-            rows.append([loss, name, str(len(metrics)), _cell(v["loc_acc"]), pct(DOUBLE_MNIST_LOCALIZATION[name]),
-                         _cell(v["loc_acc_val_tau"]), _cell(v["val_tau"], 2), _cell(v["maxboxacc_v2"]),
-                         _cell(v["pointing"])])
+            rows.append([loss, name, str(len(metrics)), mean_std_cell(v["loc_acc"]),
+                         pct(DOUBLE_MNIST_LOCALIZATION[name]), mean_std_cell(v["loc_acc_val_tau"]),
+                         mean_std_cell(v["val_tau"], 2), mean_std_cell(v["maxboxacc_v2"]),
+                         mean_std_cell(v["pointing"])])
             records.append({"part": "localisation", "loss": loss, "map": name, "runs": len(metrics),
                             **{f"{m} mean": mean_std(x)[0] for m, x in v.items()},
                             **{f"{m} std": mean_std(x)[1] for m, x in v.items()},

@@ -13,7 +13,16 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
-from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, p_value, pct, percent_mean_std
+from infocam_lit.runs import (
+    Run,
+    mann_whitney_p,
+    markdown_table,
+    mean_std,
+    mean_std_cell,
+    p_value,
+    pct,
+    percent_mean_std,
+)
 
 EXPERIMENTS = {"wsol_cub": "CUB", "wsol_tiny": "Tiny-ImageNet"}
 MAPS = ("cam", "infocam", "infocam_plus")
@@ -40,14 +49,6 @@ def _values(metrics: list[dict], key: str) -> list[float]:
 
 def _cell(metrics: list[dict], key: str) -> str:
     return percent_mean_std(_values(metrics, key))
-
-
-def _tau_cell(metrics: list[dict], name: str) -> str:
-    values = _values(metrics, f"test/{name}/val_tau")
-    if not values:
-        return "—"
-    mean, std = mean_std(values)
-    return f"{mean:.2f} ± {std:.2f}" if len(values) > 1 else f"{mean:.2f}"
 
 
 def _paper_pair(pair) -> str:
@@ -110,7 +111,8 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
                          *([_p_vs_softmax(groups, key, metric)] if both_losses else []),
                          _paper_pair(_paper_loc(key, name)), pct(paper_maxbox),
                          _cell(metrics, f"test/{name}/gt_known_loc_val_tau"),
-                         _cell(metrics, f"test/{name}/top1_loc_val_tau"), _tau_cell(metrics, name)])
+                         _cell(metrics, f"test/{name}/top1_loc_val_tau"),
+                         mean_std_cell(_values(metrics, f"test/{name}/val_tau"), 2)])
     columns = ["dataset", "architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "MaxBoxAccV2",
                *(["p vs softmax (GT-known)"] if both_losses else []), "paper GT-known / Top-1",
                "paper MaxBoxAccV2 (wsolevaluation)", "GT-known Loc (val τ)", "Top-1 Loc (val τ)", "val τ"]
