@@ -16,6 +16,8 @@ def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
     parts = [f"I(X;Y) estimate {metrics['test/mi']:.3f} ± {metrics['test/mi_se']:.3f} nats"]
     if "test/mi_true" in metrics:
         parts.append(f"exact {metrics['test/mi_true']:.3f}")
+    elif "test/label_entropy" in metrics:  # no exact value: the most I(X;Y) can be on this split
+        parts.append(f"H(Y) {metrics['test/label_entropy']:.3f}")
     if "test/mi_mc" in metrics:
         parts.append(f"MC {metrics['test/mi_mc']:.3f}")
     if "test/acc" in metrics:
