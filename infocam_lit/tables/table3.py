@@ -152,7 +152,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
     markdown = "\n\n".join([
         "### Table 3: softmax versus PC-softmax (accuracy in %, mean ± std over seeds; p: two-sided Mann-Whitney U)",
         table3_markdown(records),
-        "\n".join(verdicts(records)),
+        *(["\n".join(verdicts(records))] if verdicts(records) else []),
         "MI read-out of each test split under that split's own label prior (nats, mean ± std over seeds), beside "
         "the split's H(Y), the most I(X;Y) can be; the paper's `+ log M` read-out of softmax ignores the prior.",
         mi_markdown(records),
