@@ -115,7 +115,7 @@ def test_table5_from_runs(tmp_path):
     report.main([str(tmp_path)])
     table = (tmp_path / "table.md").read_text()
     assert "| sigmoid | 3 | 0.860 ± 0.010 |" in table and "| pc_sigmoid | 3 | 0.960 ± 0.010 |" in table
-    assert "sigmoid vs PC-sigmoid: p = 0.100" in table  # 3 against 3, fully separated: the smallest p
+    assert "PC-sigmoid vs sigmoid: +10.00 points (p = 0.100)" in table  # 3 against 3, fully separated: the smallest p
     assert "| pc_sigmoid | infocam | 3 | 0.970 ± 0.000 | 98.0% |" in table
 
 
