@@ -104,7 +104,8 @@ def _verdicts(by_loss: dict[str, list[dict]]) -> list[str]:
     for loss in LOSSES:
         metrics = by_loss.get(loss, [])
         if metrics:
-            parts = [f"{names[m]} {_difference(_values(metrics, f'test/infocam/{m}'), _values(metrics, f'test/cam/{m}'))}"
+            parts = [f"{names[m]} "
+                     f"{_difference(_values(metrics, f'test/infocam/{m}'), _values(metrics, f'test/cam/{m}'))}"
                      for m in LOCALIZATION]
             lines.append(f"- infoCAM vs CAM, {loss} runs: " + "; ".join(parts) + ".")
     return lines
