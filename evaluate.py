@@ -3,8 +3,8 @@
 import hydra
 from omegaconf import DictConfig
 
-from infocam_lit.config import register_configs
-from infocam_lit.tasks.evaluate import evaluate
+from infocam_lit.run.config import register_configs
+from infocam_lit.run.evaluate import evaluate
 
 register_configs()
 

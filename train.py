@@ -3,8 +3,8 @@
 import hydra
 from omegaconf import DictConfig
 
-from infocam_lit.config import register_configs
-from infocam_lit.tasks.train import train
+from infocam_lit.run.config import register_configs
+from infocam_lit.run.train import train
 
 register_configs()
 

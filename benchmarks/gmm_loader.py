@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.data.gmm import GMMDataModule  # noqa: E402
-from infocam_lit.losses import ClassificationLoss  # noqa: E402
+from infocam_lit.maths.losses import ClassificationLoss  # noqa: E402
 from infocam_lit.nets.mlp import mlp  # noqa: E402
 
 REPEATS = 3

@@ -21,8 +21,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from infocam_lit.boxes import boxes_from_maps  # noqa: E402
-from infocam_lit.localization_metrics import ThresholdSweep, pointing_hits  # noqa: E402
+from infocam_lit.maths.boxes import boxes_from_maps  # noqa: E402
+from infocam_lit.metrics.localization import ThresholdSweep, pointing_hits  # noqa: E402
 from infocam_lit.modules.wsol import WSOLModule  # noqa: E402
 from infocam_lit.nets.wsol import small_gap_cnn  # noqa: E402
 
@@ -72,7 +72,7 @@ def double_mnist(device: str) -> None:
     label = torch.randint(0, 10, (1400,), device=device)
     gt = torch.tensor([[[3.0, 4.0, 24.0, 25.0], [-1, -1, -1, -1]]], device=device).expand(1400, 2, 4).contiguous()
     count = torch.full((1400,), 2, device=device)
-    from infocam_lit.cam import upsampled_maps
+    from infocam_lit.maths.cam import upsampled_maps
 
     def maps():
         features = net.features(images)

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from infocam_lit.localization_metrics import best_iou_per_threshold  # noqa: E402
+from infocam_lit.metrics.localization import best_iou_per_threshold  # noqa: E402
 from tests import reference_wsol  # noqa: E402
 
 

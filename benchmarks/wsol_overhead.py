@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from infocam_lit.boxes import best_iou, boxes_from_maps  # noqa: E402
-from infocam_lit.cam import compute_maps, upsampled_maps  # noqa: E402
+from infocam_lit.maths.boxes import best_iou, boxes_from_maps  # noqa: E402
+from infocam_lit.maths.cam import compute_maps, upsampled_maps  # noqa: E402
 from infocam_lit.modules.wsol import MAP_VARIANTS  # noqa: E402
 from infocam_lit.nets.wsol import resnet50_wsol  # noqa: E402
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from infocam_lit.boxes import (
+from infocam_lit.maths.boxes import (
     box_iou,
     boxes_from_maps,
     connected_components,

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from infocam_lit.cam import compute_maps, region_sum
+from infocam_lit.maths.cam import compute_maps, region_sum
 
 # two channels on a 2x3 grid, three classes
 FEATURES = torch.tensor([[[[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]],

@@ -10,7 +10,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import OmegaConf, open_dict
 from omegaconf.errors import ValidationError
 
-from infocam_lit.config import ConfigError, register_configs, validate_config
+from infocam_lit.run.config import ConfigError, register_configs, validate_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))

@@ -61,7 +61,7 @@ def test_prior_matches_train_split(cub):
     dm = CUBClassificationDataModule(root=str(cub[0]), imbalanced=True, seed=0, num_workers=0)
     dm.setup()
     counts = torch.bincount(dm.meta.labels[dm.splits["train"]], minlength=4).double()
-    assert dm.class_prior == pytest.approx((counts / counts.sum()).tolist())
+    assert dm.label_prior == pytest.approx((counts / counts.sum()).tolist())
 
 
 def expected_resize(box, width, height, new_width, new_height):

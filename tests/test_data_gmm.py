@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from infocam_lit import gmm
 from infocam_lit.data import tensor_loader
 from infocam_lit.data.gmm import GMMDataModule
 from infocam_lit.data.tensor_loader import TensorBatchLoader
+from infocam_lit.maths import gmm
 
 
 @pytest.mark.parametrize("imbalanced", [False, True])
@@ -18,7 +18,7 @@ def test_split_counts_and_prior(imbalanced):
         x, y = dm.splits[split]
         assert x.shape[1] == 3
         assert torch.bincount(y, minlength=5).tolist() == [n // divisor for n in train]
-    assert dm.class_prior == pytest.approx(gmm.class_prior(imbalanced).tolist())
+    assert dm.label_prior == pytest.approx(gmm.class_prior(imbalanced).tolist())
 
 
 def test_same_seed_same_data_other_seed_other_data():

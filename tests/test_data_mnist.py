@@ -31,7 +31,7 @@ def test_balanced_splits(mnist_root):
     assert len(dm.splits["val"][1]) == 100 and len(dm.splits["train"][1]) == 1100
     assert len(dm.splits["test"][1]) == 400
     counts = torch.bincount(dm.splits["train"][1], minlength=10).double()
-    assert dm.class_prior == pytest.approx((counts / counts.sum()).tolist())
+    assert dm.label_prior == pytest.approx((counts / counts.sum()).tolist())
 
 
 def test_imbalanced_split_counts(mnist_root):
@@ -49,7 +49,7 @@ def test_imbalanced_split_counts(mnist_root):
     imb_counts = torch.bincount(dm.splits["test_imb"][1], minlength=10)
     assert torch.equal(imb_counts[1::2], test_counts[1::2])
     assert all(imb_counts[d] == round(int(test_counts[d]) * 0.1) for d in range(0, 10, 2))
-    assert dm.class_prior[1] > 5 * dm.class_prior[0]
+    assert dm.label_prior[1] > 5 * dm.label_prior[0]
     assert torch.equal(dm.splits["test_imb"][1], full.splits["test_imb"][1])  # paired across the two settings
 
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from infocam_lit import gmm
+from infocam_lit.maths import gmm
 
 DIMS = (1, 2, 5, 10)
 EXACT_MI = {

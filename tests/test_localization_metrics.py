@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from infocam_lit.boxes import boxes_from_maps, normalize_maps
-from infocam_lit.localization_metrics import (
+from infocam_lit.maths.boxes import boxes_from_maps, normalize_maps
+from infocam_lit.metrics.localization import (
     LocalizationAccuracy,
     MaxBoxAccV2,
     ThresholdSweep,

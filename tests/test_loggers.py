@@ -4,7 +4,7 @@ import logging
 
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 
-from infocam_lit.loggers import build_loggers
+from infocam_lit.run.loggers import build_loggers
 
 
 def test_log_model_reaches_an_online_wandb_logger(tmp_path, monkeypatch):

@@ -6,10 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from infocam_lit import gmm
-from infocam_lit.losses import ClassificationLoss, pc_softmax_cross_entropy
-from infocam_lit.mi_metric import SplitPriorMI
-from infocam_lit.mi_readout import (
+from infocam_lit.maths import gmm
+from infocam_lit.maths.losses import ClassificationLoss, pc_softmax_cross_entropy
+from infocam_lit.maths.mi_readout import (
     pmi_for_loss,
     pmi_logit_adjusted,
     pmi_pc_softmax,
@@ -18,6 +17,7 @@ from infocam_lit.mi_readout import (
     pmi_under_prior,
     prior_free_scores,
 )
+from infocam_lit.metrics.mi import SplitPriorMI
 from infocam_lit.nets.mnist_cnn import mnist_cnn
 
 PRIOR = torch.tensor([0.1, 0.2, 0.3, 0.4])

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from infocam_lit import gmm
-from infocam_lit.metrics import ClassAccuracy, DonskerVaradhanBound, MeanWithStdError
+from infocam_lit.maths import gmm
+from infocam_lit.metrics.counts import ClassAccuracy, DonskerVaradhanBound, MeanWithStdError
 
 
 def test_mean_and_standard_error():

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from infocam_lit.losses import pc_softmax_cross_entropy
-from infocam_lit.multilabel_losses import MultiLabelLoss, pc_sigmoid_loss
+from infocam_lit.maths.losses import pc_softmax_cross_entropy
+from infocam_lit.maths.multilabel_losses import MultiLabelLoss, pc_sigmoid_loss
 
 
 @pytest.mark.parametrize("target", [0, 1])

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from infocam_lit import report
-from infocam_lit.runs import mann_whitney_p
+from infocam_lit.report.runs import mann_whitney_p
 
 
 def make_run(folder, config, metrics=None):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from infocam_lit.runs import find_runs, imbalance_ratio
+from infocam_lit.report.runs import find_runs, imbalance_ratio
 from tests.conftest import ROOT
 
 RESULTS = ROOT / "docs" / "results"

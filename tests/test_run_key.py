@@ -2,7 +2,7 @@
 
 import re
 
-from infocam_lit.run_key import DEFAULT_KEY, MAX_KEY_LENGTH, run_folder_name, run_key
+from infocam_lit.run.run_key import DEFAULT_KEY, MAX_KEY_LENGTH, run_folder_name, run_key
 
 
 def test_the_key_holds_the_result_changing_overrides_in_any_order():

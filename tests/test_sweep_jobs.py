@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infocam_lit.run_key import run_key
+from infocam_lit.run.run_key import run_key
 from tests.conftest import ROOT, kill_when_written, read_metrics, run_entry
 
 pytestmark = pytest.mark.subprocess

@@ -4,8 +4,8 @@ fixed centred box does: the maps, boxes and metrics measure something real."""
 import pytest
 import torch
 
-from infocam_lit.boxes import best_iou
 from infocam_lit.data.cub import CUBWSOLDataModule
+from infocam_lit.maths.boxes import best_iou
 from tests.conftest import read_metrics, run_entry
 from tests.fixture_data import make_cub
 

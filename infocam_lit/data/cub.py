@@ -191,7 +191,7 @@ class CUBDataModule(ImageFolderDataModule):
         return self.meta.num_classes
 
     @property
-    def class_prior(self) -> list[float]:
+    def label_prior(self) -> list[float]:
         self.setup()
         return label_frequencies(self.meta.labels[self.splits["train"]], self.num_classes)
 
@@ -214,7 +214,7 @@ class CUBClassificationDataModule(CUBDataModule):
         return classification_splits(meta, self.seed, self.imbalanced)
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": self.num_classes, "class_prior": self.class_prior}
+        return {"num_classes": self.num_classes, "class_prior": self.label_prior}
 
 
 # --------------------------------------------------------------------------- localisation (WSOL)
@@ -246,4 +246,4 @@ class CUBWSOLDataModule(CUBDataModule):
         return wsol_splits(meta)
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}
+        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}

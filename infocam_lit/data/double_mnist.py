@@ -20,7 +20,6 @@ from pathlib import Path
 
 import torch
 
-from infocam_lit.boxes import mask_boxes
 from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.mnist import (
     FILES,
@@ -32,6 +31,7 @@ from infocam_lit.data.mnist import (
     raw_folder,
     split_training_file,
 )
+from infocam_lit.maths.boxes import mask_boxes
 
 log = logging.getLogger(__name__)
 NUM_LABELS = 10

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from infocam_lit import gmm
 from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.prior import label_frequencies
+from infocam_lit.maths import gmm
 
 # Each split draws from its own stream, so changing one split's size leaves the others alone.
 _SPLIT_STREAM = {"train": 0, "val": 1, "test": 2}
@@ -43,20 +43,20 @@ class GMMDataModule(InMemoryDataModule):
         return gmm.NUM_CLASSES
 
     @property
-    def class_prior(self) -> list[float]:
+    def label_prior(self) -> list[float]:
         """Empirical label frequencies of the train split."""
         self.setup()
         return label_frequencies(self.splits["train"][1], self.num_classes)
 
     def model_kwargs(self) -> dict:
         """What a model needs to know about this data (plain values for its hparams)."""
-        return {"input_dim": self.dim, "num_classes": self.num_classes, "class_prior": self.class_prior}
+        return {"input_dim": self.dim, "num_classes": self.num_classes, "class_prior": self.label_prior}
 
     def reference_metrics(self) -> dict[str, dict[str, float]]:
         """Ground truth on the test split, grouped by kind ("mi", "accuracy")."""
         self.setup()
         x, y = self.splits["test"]
-        prior = torch.tensor(self.class_prior, dtype=torch.float64)
+        prior = torch.tensor(self.label_prior, dtype=torch.float64)
         mi = {
             "test/mi_true": gmm.exact_mi(self.dim, prior),
             "test/mi_mc": gmm.pointwise_mi(x, y, prior).mean().item(),

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import torch
 
+from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.data.tensor_loader import TensorBatchLoader
 
 
-class InMemoryDataModule(pl.LightningDataModule):
+class InMemoryDataModule(ExperimentDataModule):
     """Subclasses fill `self.splits` (name -> tensors) in setup and set `seed`, `batch_size` and
     `eval_batch_size`. Training batches are shuffled by the seed and the epoch; validation and test
     see every sample once. Several `test_split_names` give one test loader each."""
-
-    test_split_names: tuple[str, ...] = ("test",)
 
     def split_tensors(self, name: str) -> tuple[torch.Tensor, ...]:
         return self.splits[name]

@@ -153,12 +153,12 @@ class MNISTDataModule(InMemoryDataModule):
         return NUM_CLASSES
 
     @property
-    def class_prior(self) -> list[float]:
+    def label_prior(self) -> list[float]:
         self.setup()
         return label_frequencies(self.splits["train"][1], NUM_CLASSES)
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": NUM_CLASSES, "class_prior": self.class_prior}
+        return {"num_classes": NUM_CLASSES, "class_prior": self.label_prior}
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch

@@ -116,12 +116,12 @@ class TinyImageNetDataModule(ImageFolderDataModule):
         return len(self.wnids)
 
     @property
-    def class_prior(self) -> list[float]:
+    def label_prior(self) -> list[float]:
         self.setup()
         return label_frequencies(torch.tensor(self.records["train"][1]), self.num_classes)
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": self.num_classes, "class_prior": self.class_prior, "image_size": self.image_size}
+        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}
 
     def dataset(self, split: str, transform: BoxedTransform) -> LabelledImages:
         return LabelledImages(*self.records[split], transform)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
+from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler
 
 # The WSOL test stage also runs over the validation half: a box threshold is chosen there and applied
@@ -29,11 +29,9 @@ def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> di
     }
 
 
-class ImageFolderDataModule(pl.LightningDataModule):
+class ImageFolderDataModule(ExperimentDataModule):
     """Loaders of image datasets with boxes: subclasses set `self.transforms` ({"train", "eval"})
     and provide `self.dataset(split, transform)`; one test loader per name in `test_split_names`."""
-
-    test_split_names = ("test",)
 
     def __init__(self, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
         super().__init__()

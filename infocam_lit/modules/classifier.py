@@ -3,18 +3,19 @@ as a mutual-information estimator (paper §3, Eq. 5, 9, 10)."""
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import torch
 from torch import nn
 from torchmetrics import MeanMetric
 
-from infocam_lit.config import to_plain
-from infocam_lit.losses import ClassificationLoss, LossName
-from infocam_lit.metrics import ClassAccuracy, MeanWithStdError
-from infocam_lit.mi_metric import SplitPriorMI
-from infocam_lit.mi_readout import pmi_softmax_log_m, prior_free_scores
+from infocam_lit.maths.losses import ClassificationLoss, LossName
+from infocam_lit.maths.mi_readout import pmi_softmax_log_m, prior_free_scores
+from infocam_lit.metrics.counts import ClassAccuracy, MeanWithStdError
+from infocam_lit.metrics.mi import SplitPriorMI
+from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.epoch_values import log_epoch_values
+from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.optim import build_optimizer
+from infocam_lit.modules.summary import mi_line
 from infocam_lit.nets.build import build_net
 
 
@@ -25,7 +26,7 @@ def unpack(batch) -> tuple[torch.Tensor, torch.Tensor]:
     return batch[0], batch[1]
 
 
-class ClassifierModule(pl.LightningModule):
+class ClassifierModule(ExperimentModule):
     """Hyper-parameters are plain values, so checkpoints load with weights_only=True.
 
     Test metrics, per evaluated split (the DataModule names its test loaders
@@ -57,8 +58,6 @@ class ClassifierModule(pl.LightningModule):
         self.val_readouts = nn.ModuleDict(self._readout_metrics())
         self.val_accuracy = ClassAccuracy(num_classes)
         self._eval_metrics: dict[str, dict] = {}
-        self.test_results: dict[str, float] = {}
-        self.test_confusion: dict[str, torch.Tensor] = {}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -123,8 +122,7 @@ class ClassifierModule(pl.LightningModule):
         self._eval_metrics = {}
 
     def _split_metrics(self, dataloader_idx: int) -> dict:
-        datamodule = self.trainer.datamodule
-        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
+        split = self.test_split_name(dataloader_idx)
         if split not in self._eval_metrics:
             metrics = {**self._readout_metrics(), "accuracy": ClassAccuracy(self.hparams.num_classes)}
             if self.reads_out_log_m:
@@ -160,6 +158,9 @@ class ClassifierModule(pl.LightningModule):
                 values[f"{split}/acc_posthoc"] = posthoc["acc"]
                 values[f"{split}/acc_macro_posthoc"] = posthoc["acc_macro"]
         self.test_results = log_epoch_values(self, values, add_dataloader_idx=False)
+
+    def summary_line(self, metrics: dict[str, float]) -> str:
+        return mi_line(metrics, self.loss_name)
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]

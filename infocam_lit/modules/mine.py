@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import math
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from infocam_lit.config import to_plain
-from infocam_lit.metrics import DonskerVaradhanBound
+from infocam_lit.metrics.counts import DonskerVaradhanBound
+from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.epoch_values import log_epoch_values
+from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.optim import build_optimizer
+from infocam_lit.modules.summary import mi_line
 from infocam_lit.nets.mlp import mlp
 
 
-class MINEModule(pl.LightningModule):
+class MINEModule(ExperimentModule):
     reference_kinds = ("mi",)
 
     def __init__(self, hidden_sizes: list[int], ema_rate: float, optimizer: dict,
@@ -83,8 +84,7 @@ class MINEModule(pl.LightningModule):
         self._eval_metrics = {}
 
     def test_step(self, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        names = getattr(self.trainer.datamodule, "test_split_names", ("test",))
-        split = names[dataloader_idx]
+        split = self.test_split_name(dataloader_idx)
         if split not in self._eval_metrics:
             self._eval_metrics[split] = DonskerVaradhanBound().to(self.device)
         self._update_bound(self._eval_metrics[split], *batch)
@@ -94,6 +94,9 @@ class MINEModule(pl.LightningModule):
         for split, metric in self._eval_metrics.items():
             values[f"{split}/mi"], values[f"{split}/mi_se"] = metric.compute()
         self.test_results = log_epoch_values(self, values, add_dataloader_idx=False)
+
+    def summary_line(self, metrics: dict[str, float]) -> str:
+        return mi_line(metrics, None)
 
     def configure_optimizers(self):
         return build_optimizer(self.parameters(), self.hparams.optimizer,

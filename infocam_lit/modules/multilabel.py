@@ -23,28 +23,28 @@ test_split_names are ("val", "test")); the validation canvases serve only to cho
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from infocam_lit.boxes import best_iou, boxes_from_maps
-from infocam_lit.cam import upsampled_maps
-from infocam_lit.config import to_plain
 from infocam_lit.data.mnist import MEAN, STD
-from infocam_lit.localization_metrics import ThresholdSweep, held_out_threshold, maxboxacc, pointing_hits
-from infocam_lit.metrics import HitsPerLabel, MultiLabelCounts
+from infocam_lit.maths.boxes import best_iou, boxes_from_maps
+from infocam_lit.maths.cam import upsampled_maps
+from infocam_lit.maths.multilabel_losses import MultiLabelLoss
+from infocam_lit.metrics.counts import HitsPerLabel, MultiLabelCounts
+from infocam_lit.metrics.localization import ThresholdSweep, held_out_threshold, maxboxacc, pointing_hits
+from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
+from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.optim import build_optimizer
-from infocam_lit.multilabel_losses import MultiLabelLoss
+from infocam_lit.modules.summary import digits_line
 from infocam_lit.nets.wsol import small_gap_cnn
 
 MAPS = {"cam": False, "infocam": True}  # name -> with the region sum
 EXAMPLES_KEPT = 8
 
 
-class MultiLabelLocalizationModule(pl.LightningModule):
-    reference_kinds = ()
+class MultiLabelLocalizationModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, loss: dict, cam: dict, num_labels: int,
                  label_prior: list[float], image_size: list[int]):
@@ -65,8 +65,6 @@ class MultiLabelLocalizationModule(pl.LightningModule):
             name: ThresholdSweep(step, num_labels=num_labels, every_component=split == "test") for name in MAPS})
             for split in ("val", "test")})
         self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
-        self.test_results: dict[str, float] = {}
-        self.test_examples: dict[str, torch.Tensor] = {}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -118,8 +116,7 @@ class MultiLabelLocalizationModule(pl.LightningModule):
         self._evaluate(batch, "val")
 
     def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
-        datamodule = self.trainer.datamodule
-        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
+        split = self.test_split_name(dataloader_idx)
         if split == "val":  # the validation canvases, only to choose each map's tau
             _, _, label, maps, gt, count = self._digit_maps(batch)
             for name, map_ in maps.items():
@@ -189,6 +186,9 @@ class MultiLabelLocalizationModule(pl.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self.test_results = self._log_finite({**self._stage_values("test"), **self._held_out_values()})
+
+    def summary_line(self, metrics: dict[str, float]) -> str:
+        return digits_line(metrics)
 
     def configure_optimizers(self):
         return build_optimizer(self.parameters(), self.hparams.optimizer,

@@ -22,25 +22,26 @@ the test half.
 
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from infocam_lit.boxes import boxes_from_maps
-from infocam_lit.cam import upsampled_maps
-from infocam_lit.config import to_plain
-from infocam_lit.localization_metrics import (
+from infocam_lit.maths.boxes import boxes_from_maps
+from infocam_lit.maths.cam import upsampled_maps
+from infocam_lit.maths.losses import ClassificationLoss
+from infocam_lit.metrics.counts import TopKAccuracy
+from infocam_lit.metrics.localization import (
     LocalizationAccuracy,
     MaxBoxAccV2,
     ThresholdSweep,
     held_out_threshold,
     maxboxacc,
 )
-from infocam_lit.losses import ClassificationLoss
-from infocam_lit.metrics import TopKAccuracy
+from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
+from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.optim import build_optimizer
+from infocam_lit.modules.summary import localization_line
 from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
 
 MAP_VARIANTS = {  # name -> (method, with region sum)
@@ -62,8 +63,7 @@ def build_wsol_net(net: dict, num_classes: int) -> nn.Module:
     return WSOL_NETS[name](num_classes, **options)
 
 
-class WSOLModule(pl.LightningModule):
-    reference_kinds = ()
+class WSOLModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, loss: dict, cam: dict, num_classes: int,
                  class_prior: list[float], image_size: int):
@@ -77,8 +77,6 @@ class WSOLModule(pl.LightningModule):
         # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
         self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
                                          for name in MAP_VARIANTS})
-        self.test_results: dict[str, float] = {}
-        self.test_examples: dict[str, torch.Tensor] = {}
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}
@@ -137,8 +135,7 @@ class WSOLModule(pl.LightningModule):
         self._evaluate(batch, "val")
 
     def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
-        datamodule = self.trainer.datamodule
-        split = getattr(datamodule, "test_split_names", ("test",))[dataloader_idx] if datamodule else "test"
+        split = self.test_split_name(dataloader_idx)
         if split == "val":  # the validation half, only to choose each variant's tau
             _, maps = self._maps(batch)
             for name, map_ in maps.items():
@@ -177,6 +174,9 @@ class WSOLModule(pl.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self.test_results = self._finish_stage("test")
+
+    def summary_line(self, metrics: dict[str, float]) -> str:
+        return localization_line(metrics)
 
     def configure_optimizers(self):
         pretrained, new = self.net.parameter_groups()

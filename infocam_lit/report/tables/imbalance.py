@@ -15,7 +15,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from infocam_lit.runs import Run, imbalance_ratio, markdown_table, mean_std, percent_mean_std, wall_time
+from infocam_lit.report.runs import Run, imbalance_ratio, markdown_table, mean_std, percent_mean_std, wall_time
 
 # method -> (the training loss of its runs, the balanced-test macro key, the test_imb micro key)
 METHODS = {
@@ -81,7 +81,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
     rows = [[r["method"], f"{r['ρ']:g}", str(r["seeds"]), percent_mean_std(r["macro acc"]),
              percent_mean_std(r["micro acc test_imb"]),
              f"{statistics.fmean(r['wall time']):.0f} s" if r["wall time"] else "—"] for r in records]
-    from infocam_lit.figures import plot_accuracy_vs_ratio
+    from infocam_lit.run.figures import plot_accuracy_vs_ratio
 
     curves = {method: [(r["ρ"], *mean_std(r["macro acc"])) for r in records if r["method"] == method and r["macro acc"]]
               for method in METHODS}

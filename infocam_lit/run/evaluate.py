@@ -17,17 +17,19 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from infocam_lit.config import ConfigError, typed_section, validate_config
-from infocam_lit.tasks.common import (
+from infocam_lit.run.common import (
     RUN_CONFIG_KEY,
+    artifact_callbacks,
     build_trainer,
     finish,
     group_inputs,
     instantiate_plain,
     plain,
+    require_contracts,
     run_name,
     write_resolved_config,
 )
+from infocam_lit.run.config import ConfigError, typed_section, validate_config
 
 log = logging.getLogger(__name__)
 RESTORED_SECTIONS = ("data", "model", "loss", "cam")
@@ -76,6 +78,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     hparams = {k: v for k, v in plain(cfg.model).items() if k != "_target_"}
     hparams.update(group_inputs(cfg, saved["model"]["_target_"]))
     model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
-    trainer = build_trainer(cfg, callbacks=[], run_name=run_name(cfg))
+    require_contracts(model, datamodule)
+    trainer = build_trainer(cfg, callbacks=artifact_callbacks(cfg), run_name=run_name(cfg))
     trainer.test(model, datamodule=datamodule, verbose=False)
-    return finish(trainer, model, datamodule, cfg)
+    return finish(trainer, model, datamodule)

@@ -17,8 +17,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from infocam_lit.paper_values import TABLE3_ACCURACY, TABLE3_PER_CLASS
-from infocam_lit.runs import (
+from infocam_lit.report.paper_values import TABLE3_ACCURACY, TABLE3_PER_CLASS
+from infocam_lit.report.runs import (
     Run,
     fmt,
     imbalance_ratio,

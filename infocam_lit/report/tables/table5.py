@@ -14,8 +14,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from infocam_lit.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
-from infocam_lit.runs import Run, mann_whitney_p, markdown_table, mean_std, mean_std_cell, p_value, pct
+from infocam_lit.report.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
+from infocam_lit.report.runs import Run, mann_whitney_p, markdown_table, mean_std, mean_std_cell, p_value, pct
 
 LOSSES = ("sigmoid", "pc_sigmoid")
 MAPS = {"cam": "CAM", "infocam": "infoCAM"}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from infocam_lit.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
-from infocam_lit.runs import (
+from infocam_lit.report.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
+from infocam_lit.report.runs import (
     Run,
     mann_whitney_p,
     markdown_table,

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from infocam_lit import gmm  # noqa: E402
+from infocam_lit.maths import gmm  # noqa: E402
 
 ESTIMATOR_STYLE = {"softmax": ("tab:blue", "o"), "pc_softmax": ("tab:orange", "s"),
                    "logit_adjusted": ("tab:purple", "v"), "mine": ("tab:green", "^")}
@@ -170,7 +170,7 @@ def plot_localization_grid(examples: dict[str, torch.Tensor], folder: Path) -> l
     box (red) and predicted box (green), and below it the map over the image."""
     import matplotlib.patches  # noqa: F401  (used through matplotlib.patches in _draw_box)
 
-    from infocam_lit.boxes import normalize_maps
+    from infocam_lit.maths.boxes import normalize_maps
 
     # a module may hand over display-ready images (B, 3, H, W) in [0, 1]; else ImageNet-normalised ones
     shown = examples["display"] if "display" in examples else _denormalise(examples["image"])

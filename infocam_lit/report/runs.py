@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from scipy.stats import mannwhitneyu
 
-from infocam_lit.run_files import TIMING_FILE, failure_summary
+from infocam_lit.run.run_files import TIMING_FILE, failure_summary
 
 
 @dataclass

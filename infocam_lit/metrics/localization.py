@@ -28,7 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as graph_components
 from torchmetrics import Metric
 
-from infocam_lit.boxes import best_iou, box_iou, normalize_maps
+from infocam_lit.maths.boxes import best_iou, box_iou, normalize_maps
 
 
 class LocalizationAccuracy(Metric):

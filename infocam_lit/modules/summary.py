@@ -1,18 +1,10 @@
-"""The one readable line a run ends with."""
+"""The one readable line a run ends with, per task family (each module's summary_line)."""
 
 from __future__ import annotations
 
 
-def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
-    if "test/cls_top1" in metrics:
-        return localization_line(metrics)
-    if "test/acc_digit_mean" in metrics:
-        return (f"mean per-digit accuracy {100 * metrics['test/acc_digit_mean']:.1f}% | exact match "
-                f"{100 * metrics['test/exact_match']:.1f}% | macro F1 {100 * metrics['test/macro_f1']:.1f}% | "
-                f"localisation: CAM {_held_out(metrics, 'cam', 'loc_acc')}, "
-                f"infoCAM {_held_out(metrics, 'infocam', 'loc_acc')}")
-    if "test/mi" not in metrics:
-        return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))
+def mi_line(metrics: dict[str, float], loss_name: str | None) -> str:
+    """The MI estimate beside its exact value (mixture) or H(Y) (real data), then the accuracy."""
     parts = [f"I(X;Y) estimate {metrics['test/mi']:.3f} ± {metrics['test/mi_se']:.3f} nats"]
     if "test/mi_true" in metrics:
         parts.append(f"exact {metrics['test/mi_true']:.3f}")
@@ -28,6 +20,14 @@ def summary_line(metrics: dict[str, float], loss_name: str | None) -> str:
         else:
             parts.append(f"acc {100 * metrics['test/acc']:.1f}%, per-class {100 * metrics['test/acc_macro']:.1f}%")
     return " | ".join(parts)
+
+
+def digits_line(metrics: dict[str, float]) -> str:
+    """Double-digit MNIST: classification, then CAM's and infoCAM's localisation."""
+    return (f"mean per-digit accuracy {100 * metrics['test/acc_digit_mean']:.1f}% | exact match "
+            f"{100 * metrics['test/exact_match']:.1f}% | macro F1 {100 * metrics['test/macro_f1']:.1f}% | "
+            f"localisation: CAM {_held_out(metrics, 'cam', 'loc_acc')}, "
+            f"infoCAM {_held_out(metrics, 'infocam', 'loc_acc')}")
 
 
 def localization_line(metrics: dict[str, float]) -> str:

@@ -24,7 +24,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from infocam_lit.losses import LossName
+from infocam_lit.maths.losses import LossName
 
 
 def _pick(values: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

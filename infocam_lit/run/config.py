@@ -17,8 +17,8 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from infocam_lit.losses import LossName
-from infocam_lit.run_key import register_resolvers
+from infocam_lit.maths.losses import LossName
+from infocam_lit.run.run_key import register_resolvers
 
 
 class ConfigError(ValueError):
@@ -410,6 +410,12 @@ class EarlyStoppingConfig:
 class CallbacksConfig:
     model_checkpoint: Optional[ModelCheckpointConfig] = field(default_factory=ModelCheckpointConfig)
     early_stopping: Optional[EarlyStoppingConfig] = field(default_factory=EarlyStoppingConfig)
+    # what a run leaves behind (infocam_lit/run/artifacts.py), each {_target_: ...} or null;
+    # the experiments list theirs
+    run_summary: Optional[Any] = None
+    confusion_figures: Optional[Any] = None
+    mi_curve: Optional[Any] = None
+    localization_figures: Optional[Any] = None
 
 
 # --------------------------------------------------------------------------- logger
@@ -494,17 +500,3 @@ def validate_config(cfg: DictConfig) -> None:
         node = cfg.get(section)
         if node is not None and is_dataclass(OmegaConf.get_type(node)):
             OmegaConf.to_object(node)  # builds the dataclass, so __post_init__ runs
-
-
-def to_plain(value):
-    """DictConfig / ListConfig / Enum values as plain dicts, lists and strings, which
-    is what module hyper-parameters must be for checkpoints to load with weights_only."""
-    if OmegaConf.is_config(value):
-        return OmegaConf.to_container(value, resolve=True, enum_to_str=True)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import inspect
 import logging
 import warnings
@@ -15,11 +14,12 @@ from pytorch_lightning.callbacks import Callback
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from infocam_lit.loggers import build_loggers
-from infocam_lit.progress import progress_callbacks
-from infocam_lit.run_files import write_metrics
-from infocam_lit.run_key import DEFAULT_KEY, run_key
-from infocam_lit.summary import summary_line
+from infocam_lit.data.base import ExperimentDataModule
+from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.run.artifacts import TestArtifact, final_metrics
+from infocam_lit.run.loggers import build_loggers
+from infocam_lit.run.progress import progress_callbacks
+from infocam_lit.run.run_key import DEFAULT_KEY, run_key
 
 log = logging.getLogger(__name__)
 # Lightning's own use of a deprecated torch API; nothing a user can act on.
@@ -74,78 +74,30 @@ def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> 
                              default_root_dir=output_dir, enable_progress_bar=show_bar)
 
 
-def finish(trainer: pl.Trainer, module, datamodule, cfg: DictConfig) -> dict[str, float]:
-    """Collect the test metrics and the data's ground truth; write metrics.json; log; print."""
-    metrics = dict(module.test_results)
-    references = datamodule.reference_metrics() if hasattr(datamodule, "reference_metrics") else {}
-    for kind in getattr(module, "reference_kinds", ()):
-        metrics.update(references.get(kind, {}))
-    reference_values = {k: v for k, v in metrics.items() if k not in module.test_results}
+def require_contracts(module, datamodule) -> None:
+    """The run layer reads what these bases declare: say so plainly when a config names other classes."""
+    if not isinstance(module, ExperimentModule):
+        raise TypeError(f"model._target_ must name a subclass of {ExperimentModule.__module__}.ExperimentModule, "
+                        f"not {type(module).__module__}.{type(module).__name__}")
+    if not isinstance(datamodule, ExperimentDataModule):
+        raise TypeError(f"data._target_ must name a subclass of {ExperimentDataModule.__module__}."
+                        f"ExperimentDataModule, not {type(datamodule).__module__}.{type(datamodule).__name__}")
+
+
+def finish(trainer: pl.Trainer, module: ExperimentModule, datamodule: ExperimentDataModule) -> dict[str, float]:
+    """The final metrics (the RunSummary callback wrote and printed them when testing ended), and
+    the W&B run closed: the next job of a multirun (same process) must start a run of its own."""
+    metrics = final_metrics(module, datamodule)
     for logger in trainer.loggers:
-        if reference_values:
-            logger.log_metrics(reference_values, step=trainer.global_step)
-        logger.save()
-    if trainer.is_global_zero:
-        path = write_metrics(cfg.paths.output_dir, metrics)
-        log.info("metrics written to %s", path)
-        save_confusion_figures(trainer, module, cfg.paths.output_dir)
-        save_mi_figure(trainer, metrics, cfg.paths.output_dir)
-        save_localization_figures(trainer, module, cfg.paths.output_dir)
-        loss = plain(cfg.get("loss"))
-        print(summary_line(metrics, loss["name"] if loss else None), flush=True)
-    finish_wandb(trainer, metrics)
+        if isinstance(logger, WandbLogger) and trainer.is_global_zero:
+            logger.experiment.finish()
     return metrics
 
 
-def save_confusion_figures(trainer: pl.Trainer, module, output_dir: str) -> None:
-    """confusion_<split>.png in the run folder, also sent to W&B."""
-    from infocam_lit.figures import plot_confusion
-
-    for split, confusion in getattr(module, "test_confusion", {}).items():
-        path = plot_confusion(confusion, Path(output_dir) / f"confusion_{split}.png", f"confusion matrix, {split}")
-        for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
-                logger.log_image(key=f"{split}/confusion", images=[str(path)])
-
-
-def save_mi_figure(trainer: pl.Trainer, metrics: dict[str, float], output_dir: str) -> None:
-    """mi_curve.png in the run folder (MI runs: validation estimate per epoch vs the exact value), also to W&B."""
-    csv_file = Path(output_dir) / "csv" / "metrics.csv"
-    if "test/mi" not in metrics or not csv_file.is_file():
-        return
-    from infocam_lit.figures import plot_mi_curve
-
-    with csv_file.open() as f:
-        rows = [row for row in csv.DictReader(f) if row.get("val/mi")]
-    if not rows:
-        return
-    path = plot_mi_curve([int(row["epoch"]) for row in rows], [float(row["val/mi"]) for row in rows], metrics,
-                         Path(output_dir) / "mi_curve.png")
-    for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger):
-            logger.log_image(key="test/mi_curve", images=[str(path)])
-
-
-def save_localization_figures(trainer: pl.Trainer, module, output_dir: str) -> None:
-    """cams_<map>.png in the run folder (the paper's Figures 2-3), also sent to W&B."""
-    examples = getattr(module, "test_examples", None)
-    if not examples:
-        return
-    from infocam_lit.figures import plot_localization_grid
-
-    for path in plot_localization_grid(examples, Path(output_dir)):
-        for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
-                logger.log_image(key=f"test/{path.stem}", images=[str(path)])
-
-
-def finish_wandb(trainer: pl.Trainer, metrics: dict[str, float]) -> None:
-    """Final metrics into the W&B run summary, and the run closed: the next job of a
-    multirun (same process) must start a run of its own."""
-    for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger) and trainer.is_global_zero:
-            logger.experiment.summary.update(metrics)
-            logger.experiment.finish()
+def artifact_callbacks(cfg: DictConfig) -> list[Callback]:
+    """The callbacks the config lists that write a run's artifacts at test time (what evaluate.py needs)."""
+    callbacks = [instantiate(c, _convert_="all") for c in (plain(cfg.get("callbacks")) or {}).values() if c]
+    return [c for c in callbacks if isinstance(c, TestArtifact)]
 
 
 @rank_zero_only

@@ -14,7 +14,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from infocam_lit.run_files import FAILED_FILE, METRICS_FILE, failure_summary
+from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, failure_summary
 
 log = logging.getLogger(__name__)
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torchmetrics import Metric
 
-from infocam_lit.mi_readout import pmi_under_prior
+from infocam_lit.maths.mi_readout import pmi_under_prior
 
 
 def mean_and_std_error(total: torch.Tensor, total_sq: torch.Tensor, count: torch.Tensor) -> tuple[torch.Tensor, ...]:

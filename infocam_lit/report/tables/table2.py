@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infocam_lit import gmm
-from infocam_lit.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
-from infocam_lit.runs import Run, fmt, markdown_table, mean_std, pct
+from infocam_lit.maths import gmm
+from infocam_lit.report.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
+from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct
 
 
 @dataclass
@@ -121,7 +121,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
     rows = table2_rows(runs)
     if not rows:
         return None
-    from infocam_lit.figures import plot_estimates_vs_dim, plot_test_sets_pca
+    from infocam_lit.run.figures import plot_estimates_vs_dim, plot_test_sets_pca
 
     records = table2_records(rows)
     figure = plot_estimates_vs_dim(records, out / "mi_vs_dim.png")

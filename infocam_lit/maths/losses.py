@@ -29,8 +29,8 @@ class LossName(str, Enum):
     pc_softmax = "pc_softmax"
     logit_adjusted = "logit_adjusted"
     weighted_softmax = "weighted_softmax"
-    sigmoid = "sigmoid"  # multi-label (infocam_lit.multilabel_losses)
-    pc_sigmoid = "pc_sigmoid"  # multi-label (infocam_lit.multilabel_losses)
+    sigmoid = "sigmoid"  # multi-label (infocam_lit.maths.multilabel_losses)
+    pc_sigmoid = "pc_sigmoid"  # multi-label (infocam_lit.maths.multilabel_losses)
 
 
 SINGLE_LABEL_LOSSES = (LossName.softmax, LossName.pc_softmax, LossName.logit_adjusted, LossName.weighted_softmax)

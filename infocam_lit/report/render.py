@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from infocam_lit.runs import Run, find_runs
-from infocam_lit.tables import imbalance, table2, table3, table5, wsol
+from infocam_lit.report.runs import Run, find_runs
+from infocam_lit.report.tables import imbalance, table2, table3, table5, wsol
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,20 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from infocam_lit.config import ConfigError, validate_config
-from infocam_lit.run_files import FAILED_FILE, METRICS_FILE, add_wall_time, read_metrics
-from infocam_lit.tasks.common import (
+from infocam_lit.run.common import (
     RunConfigInCheckpoint,
     build_trainer,
     finish,
     group_inputs,
     instantiate_plain,
     plain,
+    require_contracts,
     run_config,
     run_name,
     write_resolved_config,
 )
-from infocam_lit.tasks.jobs import (
+from infocam_lit.run.config import ConfigError, validate_config
+from infocam_lit.run.jobs import (
     LAST_CHECKPOINT,
     clear_failure,
     in_multirun,
@@ -32,6 +32,7 @@ from infocam_lit.tasks.jobs import (
     record_failure,
     sweep_job_checkpoint,
 )
+from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, add_wall_time, read_metrics
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     datamodule.prepare_data()
     datamodule.setup("fit")
     model = instantiate_plain(cfg.model, **datamodule.model_kwargs(), **group_inputs(cfg, cfg.model._target_))
+    require_contracts(model, datamodule)
 
     callbacks = [instantiate(c, _convert_="all") for c in (plain(cfg.callbacks) or {}).values() if c]
     callbacks.append(RunConfigInCheckpoint(run_config(cfg)))
@@ -115,4 +117,4 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     if best:
         log.info("testing the best checkpoint by %s: %s", trainer.checkpoint_callback.monitor, best)
     trainer.test(model, datamodule=datamodule, ckpt_path=best or None, verbose=False)
-    return finish(trainer, model, datamodule, cfg)
+    return finish(trainer, model, datamodule)

@@ -1,0 +1,27 @@
+"""What the run layer and the modules read from a task family's data: the base of every DataModule."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+
+
+class ExperimentDataModule(pl.LightningDataModule):
+    """A LightningDataModule that also declares the facts a run needs about its data."""
+
+    # One test loader per name, in this order; modules name their test metrics after them.
+    test_split_names: tuple[str, ...] = ("test",)
+
+    @property
+    def label_prior(self) -> list[float]:
+        """The training split's label frequencies: one per class, or for multi-label data the
+        fraction of training samples holding each label."""
+        raise NotImplementedError(f"{type(self).__name__} must define label_prior")
+
+    def model_kwargs(self) -> dict:
+        """What a module's constructor needs to know about this data, as plain values (its hparams)."""
+        return {}
+
+    def reference_metrics(self) -> dict[str, dict[str, float]]:
+        """Ground truth on the test split, grouped by kind (e.g. "mi", "accuracy"); a module reports
+        the kinds in its `reference_kinds` beside its own test metrics."""
+        return {}

@@ -1,0 +1,31 @@
+"""What the run layer reads from a task family's module: the base of every LightningModule."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+
+from infocam_lit.data.base import ExperimentDataModule
+
+
+class ExperimentModule(pl.LightningModule):
+    """A LightningModule that also declares what a run collects after `trainer.test`."""
+
+    # Kinds of the DataModule's reference_metrics() reported beside this module's own test metrics.
+    reference_kinds: tuple[str, ...] = ()
+
+    def __init__(self):
+        super().__init__()
+        self.test_results: dict[str, float] = {}  # the final test metrics, set when a test epoch ends
+        self.test_confusion: dict[str, torch.Tensor] = {}  # split -> confusion matrix, where it has one
+        self.test_examples: dict[str, torch.Tensor] = {}  # images, maps and boxes the figures draw
+
+    def test_split_name(self, dataloader_idx: int) -> str:
+        """The name of the split a test dataloader serves ("test" without a DataModule of ours)."""
+        datamodule = self._trainer.datamodule if self._trainer is not None else None
+        names = datamodule.test_split_names if isinstance(datamodule, ExperimentDataModule) else ("test",)
+        return names[dataloader_idx]
+
+    def summary_line(self, metrics: dict[str, float]) -> str:
+        """The one readable line a run ends with (every test metric, unless a family says better)."""
+        return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))

@@ -1,0 +1,3 @@
+from infocam_lit.report.render import main
+
+main()

@@ -1,1 +1,0 @@
-"""The train and evaluate tasks behind train.py and evaluate.py."""
