@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 import warnings
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.progress import progress_callbacks
 from infocam_lit.run.run_key import DEFAULT_KEY, run_key
 
-log = logging.getLogger(__name__)
 # Lightning's own use of a deprecated torch API; nothing a user can act on.
 warnings.filterwarnings("ignore", message=".*LeafSpec.*")
 
