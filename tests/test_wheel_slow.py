@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 def run(*command, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600,
                             **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{output}"
     return result
 
 
