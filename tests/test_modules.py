@@ -4,9 +4,9 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from infocam_lit.data.gmm import GMMDataModule
 from infocam_lit.modules.classifier import ClassifierModule
 from infocam_lit.modules.mine import MINEModule
+from tests.conftest import datamodule
 
 ADAM = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "weight_decay": 0.0}
 
@@ -22,7 +22,7 @@ def quiet_trainer(tmp_path, **kwargs):
 
 def test_mine_on_independent_labels_estimates_about_zero(tmp_path):
     pl.seed_everything(0)
-    dm = GMMDataModule(dim=1, imbalanced=False, seed=0)
+    dm = datamodule("gmm", dim=1, imbalanced=False, seed=0)
     dm.setup()
     g = torch.Generator().manual_seed(1)
     for split, (x, y) in dm.splits.items():
@@ -37,7 +37,7 @@ def test_mine_on_independent_labels_estimates_about_zero(tmp_path):
 
 def test_mine_learns_the_dependence(tmp_path):
     pl.seed_everything(0)
-    dm = GMMDataModule(dim=2, imbalanced=False, seed=0)
+    dm = datamodule("gmm", dim=2, imbalanced=False, seed=0)
     model = MINEModule(hidden_sizes=[100, 100, 100], ema_rate=0.01, optimizer=ADAM, scheduler=None, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -46,7 +46,7 @@ def test_mine_learns_the_dependence(tmp_path):
 
 
 def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
-    dm = GMMDataModule(dim=2, imbalanced=True, seed=0)
+    dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
     model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None,
                              loss={"name": "pc_softmax", "tau": 1.0}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, limit_train_batches=3, enable_checkpointing=False)
@@ -61,7 +61,7 @@ def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
 
 
 def test_classifier_test_metrics_per_split(tmp_path):
-    dm = GMMDataModule(dim=2, imbalanced=True, seed=0)
+    dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
     model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None,
                              loss={"name": "softmax"}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, enable_checkpointing=False)

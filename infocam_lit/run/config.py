@@ -3,7 +3,10 @@ that a schema cannot express.
 
 Each YAML file of a group starts from one of these schemas (its defaults list
 names `/schema/<group>/<name>@_here_`), so a wrong type or an unknown key fails at
-composition with OmegaConf's message naming the key. Ranges and cross-field
+composition with OmegaConf's message naming the key. Every default has one source:
+a value all options of a group share lives here; a value that differs by option
+(`???` here) lives in each option's YAML file; constructors take no defaults
+(tests/test_config_defaults.py checks all three). Ranges and cross-field
 rules live in each dataclass's `__post_init__`, which runs in `validate_config`
 (OmegaConf.to_object builds the dataclasses) before any work is done.
 """
@@ -15,7 +18,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
 from pytorch_lightning.loggers import WandbLogger
 
 from infocam_lit.maths.losses import LossName
@@ -60,7 +63,7 @@ class ADLPositions(str, Enum):
 # --------------------------------------------------------------------------- loss
 @dataclass
 class LossConfig:
-    name: LossName = LossName.softmax
+    name: LossName = MISSING  # each option of conf/loss names itself
     tau: float = 1.0  # temperature of logit_adjusted (and of its MI read-out)
 
     def __post_init__(self) -> None:
@@ -79,9 +82,9 @@ def _require_loader_sizes(section) -> None:
 @dataclass
 class GMMDataConfig:
     _target_: str = "infocam_lit.data.gmm.GMMDataModule"
-    dim: int = 5
-    imbalanced: bool = True
-    seed: int = 0
+    dim: int = 5  # any d >= 1; the paper uses 1, 2, 5, 10
+    imbalanced: bool = True  # false: 10k train per class; true: 5k, 10k, 15k, 20k, 25k
+    seed: int = "${seed}"  # every sample is a function of this seed
     batch_size: int = 512
     eval_batch_size: int = 8192
 
@@ -93,12 +96,14 @@ class GMMDataConfig:
 @dataclass
 class MNISTDataConfig:
     _target_: str = "infocam_lit.data.mnist.MNISTDataModule"
-    root: str = "${paths.data_dir}"
-    download: bool = False
-    imbalanced: bool = False
-    imbalance_ratio: float = 10.0  # rho: imbalanced keeps 1/rho of each even digit (imbalanced=false: rho = 1)
-    val_fraction: float = 1 / 12
-    seed: int = 0
+    root: str = "${paths.data_dir}"  # holds MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
+    download: bool = False  # true fetches the four files where the network allows
+    imbalanced: bool = False  # true: all odd digits, a seeded 1/imbalance_ratio of each even digit (train and val)
+    # rho: imbalanced keeps 1/rho of each even digit (imbalanced=false: rho = 1); the subsets of one seed are
+    # nested across rho; test_imb is always rho = 10
+    imbalance_ratio: float = 10.0
+    val_fraction: float = 1 / 12  # of the official train file
+    seed: int = "${seed}"
     batch_size: int = 64
     eval_batch_size: int = 1000
 
@@ -112,8 +117,8 @@ class MNISTDataConfig:
 class CUBClassificationDataConfig:
     _target_: str = "infocam_lit.data.cub.CUBClassificationDataModule"
     root: str = "${paths.data_dir}"
-    imbalanced: bool = False
-    seed: int = 0
+    imbalanced: bool = False  # true: half of the train/val images of a seeded half of the classes dropped
+    seed: int = "${seed}"
     image_size: int = 299  # Inception-V3's input; eval resizes to image_size * 8 / 7 first
     batch_size: int = 32
     eval_batch_size: int = 64
@@ -131,6 +136,7 @@ class CUBWSOLDataConfig:
     root: str = "${paths.data_dir}"
     resize_size: int = 256
     crop_size: int = 224
+    # wsolevaluation: resize to crop_size x crop_size | legacy: resize to resize_size, then centre crop
     eval_transform: EvalTransform = EvalTransform.wsolevaluation
     batch_size: int = 32
     eval_batch_size: int = 64
@@ -167,7 +173,7 @@ class DoubleMNISTDataConfig:
     val_canvases: int = 5_000
     test_canvases: int = 10_000
     val_fraction: float = 1 / 12
-    seed: int = 0
+    seed: int = "${seed}"
     batch_size: int = 128
     eval_batch_size: int = 1000
     cache_dir: Optional[str] = "${paths.cache_dir}"
@@ -184,8 +190,8 @@ class DoubleMNISTDataConfig:
 @dataclass
 class CamConfig:
     region_size: int = 5  # R of the region sum (Eq. 13-15); 1 = no region
-    region_mode: RegionMode = RegionMode.same
-    plus_mode: PlusMode = PlusMode.paper
+    region_mode: RegionMode = RegionMode.same  # same | legacy (the authors' full convolution, (h+R-1) x (w+R-1))
+    plus_mode: PlusMode = PlusMode.paper  # paper (per-location minimum) | legacy (the lowest-logit class)
     threshold: float = 0.2  # box threshold, a fraction of the map's maximum after min-max normalisation
     upsample: Upsample = Upsample.bicubic
     maxboxacc_in_val: bool = False  # MaxBoxAccV2 sweeps thresholds over every image: test only by default
@@ -232,18 +238,19 @@ class InceptionV3NetConfig:
 
 @dataclass
 class WSOLNetConfig:
-    _target_: str = "infocam_lit.nets.wsol.vgg16_gap"  # or .resnet50, .small_gap_cnn
+    _target_: str = MISSING  # infocam_lit.nets.wsol.vgg16_gap, .resnet50 or .small_gap_cnn
     pretrained: Any = True  # true (torchvision's ImageNet weights), false, or a local weights file
     adl: bool = False
     adl_drop_rate: float = 0.75
-    adl_gamma: float = 0.8  # 0.8 for VGG, 0.9 for ResNet (set by each model file)
-    adl_positions: ADLPositions = ADLPositions.paper
+    adl_gamma: float = MISSING  # 0.8 for VGG, 0.9 for ResNet (set by each model file)
+    adl_positions: ADLPositions = ADLPositions.paper  # paper | wsolevaluation (VGG only)
 
     def __post_init__(self) -> None:
         _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
                  self.pretrained)
         _require(0 <= self.adl_drop_rate <= 1, "model.net.adl_drop_rate", "in [0, 1]", self.adl_drop_rate)
-        _require(0 <= self.adl_gamma <= 1, "model.net.adl_gamma", "in [0, 1]", self.adl_gamma)
+        if self.adl_gamma != MISSING:  # each model file sets it; the schema's own default instance has none
+            _require(0 <= self.adl_gamma <= 1, "model.net.adl_gamma", "in [0, 1]", self.adl_gamma)
         _require(self._target_.endswith("vgg16_gap") or self.adl_positions == ADLPositions.paper,
                  "model.net.adl_positions", "'paper' but for vgg16_gap", self.adl_positions.value)
 
@@ -265,7 +272,7 @@ class WSOLModelConfig:
     _target_: str = "infocam_lit.modules.wsol.WSOLModule"
     _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     net: WSOLNetConfig = field(default_factory=WSOLNetConfig)
-    optimizer: Any = None  # {_target_: torch.optim.SGD, _partial_: true, lr: ..., ...}
+    optimizer: Any = MISSING  # {_target_: torch.optim.SGD, _partial_: true, lr: ..., ...}
     scheduler: Any = None  # null, or {_target_: torch.optim.lr_scheduler.MultiStepLR, _partial_: true, ...}
     new_layers_lr_mult: float = 1.0  # learning-rate factor of the layers not taken from ImageNet
 
@@ -278,7 +285,7 @@ class MultiLabelModelConfig:
     _target_: str = "infocam_lit.modules.multilabel.MultiLabelLocalizationModule"
     _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     net: SmallGAPNetConfig = field(default_factory=SmallGAPNetConfig)
-    optimizer: Any = None
+    optimizer: Any = MISSING
     scheduler: Any = None
 
 
@@ -287,7 +294,7 @@ class ClassifierModelConfig:
     _target_: str = "infocam_lit.modules.classifier.ClassifierModule"
     _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     net: MLPNetConfig = field(default_factory=MLPNetConfig)
-    optimizer: Any = None
+    optimizer: Any = MISSING
     scheduler: Any = None
 
 
@@ -307,7 +314,7 @@ class MINEModelConfig:
     _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     hidden_sizes: list[int] = field(default_factory=lambda: [100, 100, 100])
     ema_rate: float = 0.01  # moving-average rate of the DV denominator (bias correction)
-    optimizer: Any = None
+    optimizer: Any = MISSING
     scheduler: Any = None
 
     def __post_init__(self) -> None:
@@ -322,7 +329,7 @@ class TrainerConfig:
 
     _target_: str = "pytorch_lightning.Trainer"
     accelerator: str = "auto"
-    devices: Any = "auto"
+    devices: Any = 1
     num_nodes: int = 1
     strategy: str = "auto"
     precision: str = "32-true"
@@ -392,30 +399,34 @@ class CallbacksConfig:
     localization_figures: Optional[Any] = None
 
 
+# (group, name, schema): stored as schema/<group>/<name>
+SCHEMAS = (
+    ("loss", "loss", LossConfig),
+    ("data", "gmm", GMMDataConfig),
+    ("data", "mnist", MNISTDataConfig),
+    ("data", "cub_cls", CUBClassificationDataConfig),
+    ("data", "cub_wsol", CUBWSOLDataConfig),
+    ("data", "tiny_imagenet", TinyImageNetDataConfig),
+    ("data", "double_mnist", DoubleMNISTDataConfig),
+    ("model", "multilabel", MultiLabelModelConfig),
+    ("model", "wsol", WSOLModelConfig),
+    ("cam", "cam", CamConfig),
+    ("model", "classifier", ClassifierModelConfig),
+    ("model", "mnist_cnn", MNISTCNNModelConfig),
+    ("model", "inception_v3", InceptionV3ModelConfig),
+    ("model", "mine", MINEModelConfig),
+    ("trainer", "trainer", TrainerConfig),
+    ("callbacks", "callbacks", CallbacksConfig),
+)
+
+
 def register_configs() -> None:
     """Put the schemas into Hydra's ConfigStore, under schema/<group>/ so that they
     are not listed among a group's options (called by the entry points), and the
     resolvers that name run folders."""
     register_resolvers()
     cs = ConfigStore.instance()
-    for group, name, node in (
-        ("loss", "loss", LossConfig),
-        ("data", "gmm", GMMDataConfig),
-        ("data", "mnist", MNISTDataConfig),
-        ("data", "cub_cls", CUBClassificationDataConfig),
-        ("data", "cub_wsol", CUBWSOLDataConfig),
-        ("data", "tiny_imagenet", TinyImageNetDataConfig),
-        ("data", "double_mnist", DoubleMNISTDataConfig),
-        ("model", "multilabel", MultiLabelModelConfig),
-        ("model", "wsol", WSOLModelConfig),
-        ("cam", "cam", CamConfig),
-        ("model", "classifier", ClassifierModelConfig),
-        ("model", "mnist_cnn", MNISTCNNModelConfig),
-        ("model", "inception_v3", InceptionV3ModelConfig),
-        ("model", "mine", MINEModelConfig),
-        ("trainer", "trainer", TrainerConfig),
-        ("callbacks", "callbacks", CallbacksConfig),
-    ):
+    for group, name, node in SCHEMAS:
         cs.store(group=f"schema/{group}", name=name, node=node)
 
 
