@@ -47,7 +47,8 @@ def main() -> None:
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as root:
         make_mnist(Path(root), n_train=60_000, n_test=10_000, gz=False)
-        dm = MNISTDataModule(root=root, batch_size=64, val_fraction=1 / 12)
+        dm = MNISTDataModule(root=root, download=False, imbalanced=False, imbalance_ratio=10, val_fraction=1 / 12,
+                             seed=0, batch_size=64, eval_batch_size=1000)
         dm.setup()
         ours = dm.train_dataloader()
         per_item = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.maths.boxes import best_iou, boxes_from_maps  # noqa: E402
 from infocam_lit.maths.cam import compute_maps, upsampled_maps  # noqa: E402
 from infocam_lit.modules.wsol import MAP_VARIANTS  # noqa: E402
-from infocam_lit.nets.wsol import resnet50_wsol  # noqa: E402
+from infocam_lit.nets.wsol import resnet50  # noqa: E402
 
 
 def timed(fn, device: str, repeats: int) -> float:
@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     device = args.device
-    net = resnet50_wsol(200, pretrained=False).to(device).eval()
+    net = resnet50(200, pretrained=False).to(device).eval()
     images = torch.randn(32, 3, 224, 224, device=device)
     if args.channels_last:
         net, images = net.to(memory_format=torch.channels_last), images.contiguous(memory_format=torch.channels_last)

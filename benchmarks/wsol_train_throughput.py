@@ -16,12 +16,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from infocam_lit.nets.wsol import resnet50_wsol  # noqa: E402
+from infocam_lit.nets.wsol import resnet50  # noqa: E402
 
 
 def images_per_second(device: str, batch: int, steps: int, bf16: bool, channels_last: bool) -> float:
     torch.manual_seed(0)
-    net = resnet50_wsol(200, pretrained=False).to(device).train()
+    net = resnet50(200, pretrained=False).to(device).train()
     images = torch.randn(batch, 3, 224, 224, device=device)
     labels = torch.randint(0, 200, (batch,), device=device)
     if channels_last:

@@ -52,3 +52,19 @@ def kill_when_written(overrides: list[str], path: Path, timeout: float = 180, mu
 
 def read_metrics(run_dir: Path) -> dict:
     return json.loads((run_dir / "metrics.json").read_text())
+
+
+def datamodule(name: str, **values):
+    """The DataModule of conf/data/<name> built the way train.py builds it: the schema's defaults with
+    `values` on top (and, outside a run, root "data", seed 0 and no cache unless given)."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from infocam_lit.run.config import SCHEMAS
+
+    schema = {(group, option): node for group, option, node in SCHEMAS}[("data", name)]
+    outside_a_run = {"root": "data", "seed": 0, "cache_dir": None}
+    node = OmegaConf.merge(OmegaConf.structured(schema),
+                           {k: v for k, v in outside_a_run.items() if k in schema.__dataclass_fields__}, values)
+    OmegaConf.to_object(node)  # the schema's range checks, as validate_config runs them
+    return instantiate(OmegaConf.to_container(node, resolve=True, enum_to_str=True))

@@ -7,17 +7,21 @@ import math
 import pytest
 import pytorch_lightning as pl
 
-from infocam_lit.data.gmm import GMMDataModule
 from infocam_lit.modules.classifier import ClassifierModule
 from infocam_lit.run.artifacts import ConfusionFigures, MICurve, RunSummary
+from tests.conftest import datamodule
 
-ADAM = {"name": "adam", "lr": 1e-3, "weight_decay": 0.0}
+ADAM = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "weight_decay": 0.0}
+
+
+def mlp_net(hidden_sizes: list[int]) -> dict:
+    return {"_target_": "infocam_lit.nets.mlp.mlp", "hidden_sizes": hidden_sizes}
 
 
 def test_trainer_test_from_python_writes_the_run_artifacts(tmp_path, capsys):
     pl.seed_everything(0)
-    data = GMMDataModule(dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net={"name": "mlp", "hidden_sizes": [16]}, optimizer=ADAM,
+    data = datamodule("gmm", dim=2, imbalanced=True, seed=0)
+    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None,
                              loss={"name": "pc_softmax", "tau": 1.0}, **data.model_kwargs())
     curve = MICurve()
     trainer = pl.Trainer(accelerator="cpu", max_epochs=3, limit_train_batches=5, logger=False,

@@ -76,7 +76,7 @@ def test_cub_frozen_backbone_trains_the_last_layer_only(tmp_path):
     assert logits.shape == aux.shape == (2, 3)
     net.eval()
     assert net(torch.randn(1, 3, 299, 299)).shape == (1, 3)
-    small = InceptionV3Classifier(num_classes=3, pretrained=False, aux_logits=False).train()
+    small = InceptionV3Classifier(num_classes=3, pretrained=False, aux_loss_weight=0).train()
     assert small(torch.randn(2, 3, 75, 75)).shape == (2, 3)
 
 

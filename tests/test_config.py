@@ -125,6 +125,31 @@ def test_ranges_are_checked_before_any_work(override, message):
         validate_config(cfg)
 
 
+@pytest.mark.parametrize(("override", "message"), [
+    ("+logger.wandb.bogus=1", "logger.wandb: FallbackWandbLogger takes no argument bogus; valid:"),
+    ("+logger.csv.flush_every=5", "logger.csv: CSVLogger takes no argument flush_every; valid: flush_logs_every"),
+    ("+model.optimizer.lrr=1", "model.optimizer: TypeError:"),
+    ("model.optimizer._target_=torch.optim.Nope", "model.optimizer: "),
+    ("model.optimizer._partial_=false", "model.optimizer._partial_ must be true (the module supplies the parameters)"),
+    ("experiment=wsol_cub +model.scheduler.milestone=5", "model.scheduler: TypeError:"),
+])
+def test_components_are_checked_against_their_target(override, message):
+    cfg = compose_train(*override.split())
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        validate_config(cfg)
+
+
+@pytest.mark.parametrize("override", [
+    "+logger.wandb.notes=hi",  # an argument of wandb.init, through Lightning's WandbLogger
+    "+logger.wandb.job_type=train",
+    "+logger.csv.flush_logs_every_n_steps=10",  # an argument of CSVLogger
+    "model.optimizer._target_=torch.optim.AdamW +model.optimizer.amsgrad=true",
+    "experiment=mnist model.scheduler={_target_:torch.optim.lr_scheduler.StepLR,_partial_:true,step_size:2}",
+])
+def test_any_argument_of_a_component_works_without_a_code_change(override):
+    validate_config(compose_train(*override.split()))
+
+
 def test_wrong_type_is_rejected():
     with pytest.raises(ConfigCompositionException) as info:
         compose_train("data.dim=five")
@@ -163,3 +188,17 @@ def test_slurm_launcher_follows_the_trainer_devices():
 def test_joblib_launcher_is_available():
     cfg = compose_train("hydra/launcher=joblib")
     assert "JoblibLauncher" in cfg.hydra.launcher._target_
+
+
+def test_a_checkpoint_from_before_target_configs_fails_with_one_message(tmp_path):
+    import torch
+
+    from infocam_lit.run.common import RUN_CONFIG_KEY
+    from infocam_lit.run.evaluate import load_run_config
+
+    path = tmp_path / "old.ckpt"
+    torch.save({RUN_CONFIG_KEY: {"model": {"_target_": "infocam_lit.modules.classifier.ClassifierModule",
+                                           "net": {"name": "mlp", "hidden_sizes": [100]},
+                                           "optimizer": {"name": "adam", "lr": 1e-3}}}}, path)
+    with pytest.raises(ConfigError, match="predates networks and optimisers configured by _target_"):
+        load_run_config(str(path))

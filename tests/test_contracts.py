@@ -16,6 +16,7 @@ from infocam_lit.modules.mine import MINEModule
 from infocam_lit.modules.multilabel import MultiLabelLocalizationModule
 from infocam_lit.modules.wsol import WSOLModule
 from infocam_lit.run.common import require_contracts
+from tests.conftest import datamodule
 
 DATAMODULES = [GMMDataModule, MNISTDataModule, DoubleMNISTDataModule, CUBClassificationDataModule,
                CUBWSOLDataModule, TinyImageNetDataModule]
@@ -42,7 +43,7 @@ def test_the_data_base_declares_defaults_and_the_label_prior_is_required():
 
 
 def test_gmm_data_declares_its_prior_splits_and_ground_truth():
-    data = GMMDataModule(dim=1, imbalanced=True, seed=0, batch_size=64, eval_batch_size=256)
+    data = datamodule("gmm", dim=1, imbalanced=True, seed=0, batch_size=64, eval_batch_size=256)
     assert data.label_prior == pytest.approx([1 / 15, 2 / 15, 3 / 15, 4 / 15, 5 / 15], abs=1e-9)
     assert data.test_split_names == ("test", "train")
     assert set(data.reference_metrics()) == {"mi", "accuracy"}

@@ -7,7 +7,6 @@ import torch
 from torchvision.transforms import v2
 
 from infocam_lit.data.cub import (
-    CUBClassificationDataModule,
     CUBImages,
     classification_splits,
     inception_transforms,
@@ -15,6 +14,7 @@ from infocam_lit.data.cub import (
 )
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, collate_items, read_rgb
+from tests.conftest import datamodule
 from tests.fixture_data import make_cub
 
 
@@ -58,7 +58,7 @@ def test_classification_splits_imbalanced_and_seeded(cub):
 
 
 def test_prior_matches_train_split(cub):
-    dm = CUBClassificationDataModule(root=str(cub[0]), imbalanced=True, seed=0, num_workers=0)
+    dm = datamodule("cub_cls", root=str(cub[0]), imbalanced=True, seed=0, num_workers=0)
     dm.setup()
     counts = torch.bincount(dm.meta.labels[dm.splits["train"]], minlength=4).double()
     assert dm.label_prior == pytest.approx((counts / counts.sum()).tolist())
@@ -97,7 +97,7 @@ def test_boxes_follow_a_flip():
 
 def test_eval_items_keep_the_object_box(cub):
     root, _ = cub
-    dm = CUBClassificationDataModule(root=str(root), image_size=80, num_workers=0, eval_batch_size=5)
+    dm = datamodule("cub_cls", root=str(root), image_size=80, num_workers=0, eval_batch_size=5)
     dm.setup()
     batch = next(iter(dm.test_dataloader()[0]))
     assert batch["image"].shape == (5, 3, 80, 80) and batch["boxes"].shape == (5, 1, 4)

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from infocam_lit.data.double_mnist import DoubleMNISTDataModule, build_canvases
+from infocam_lit.data.double_mnist import build_canvases
+from tests.conftest import datamodule
 from tests.fixture_data import make_mnist
 
 
@@ -53,7 +54,7 @@ def test_same_seed_same_canvases():
 
 def test_no_test_digit_in_training_canvases_and_the_cache(tmp_path):
     make_mnist(tmp_path / "data", n_train=600, n_test=200)
-    dm = DoubleMNISTDataModule(root=str(tmp_path / "data"), train_canvases=500, val_canvases=100,
+    dm = datamodule("double_mnist", root=str(tmp_path / "data"), train_canvases=500, val_canvases=100,
                                test_canvases=200, cache_dir=str(tmp_path / "cache"))
     dm.setup()
     from infocam_lit.data.mnist import load_mnist_split
@@ -66,7 +67,7 @@ def test_no_test_digit_in_training_canvases_and_the_cache(tmp_path):
     train_slots = torch.cat([dm.splits["train"]["image"][:, :, :28], dm.splits["train"]["image"][:, :, 28:]])
     assert all(bytes(s.numpy()) in train_set or s.sum() == 0 for s in train_slots[:200])
     assert len(list((tmp_path / "cache").glob("double_mnist_*.pt"))) == 1
-    again = DoubleMNISTDataModule(root=str(tmp_path / "data"), train_canvases=500, val_canvases=100,
+    again = datamodule("double_mnist", root=str(tmp_path / "data"), train_canvases=500, val_canvases=100,
                                   test_canvases=200, cache_dir=str(tmp_path / "cache"))
     again.setup()
     assert torch.equal(again.splits["train"]["image"], dm.splits["train"]["image"])
@@ -76,7 +77,7 @@ def test_no_test_digit_in_training_canvases_and_the_cache(tmp_path):
 
 def test_batches_are_dicts_of_normalised_images():
     images, digits, _, _ = digits_like(30)
-    dm = DoubleMNISTDataModule(batch_size=8)
+    dm = datamodule("double_mnist", batch_size=8)
     dm.splits = {"train": build_canvases(images, digits, 40, 0.7, torch.Generator().manual_seed(0))}
     batch = dm.on_after_batch_transfer(next(iter(dm.train_dataloader())), 0)
     assert batch["image"].shape == (8, 1, 28, 56) and batch["labels"].shape == (8, 10)

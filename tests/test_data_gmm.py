@@ -4,14 +4,14 @@ import pytest
 import torch
 
 from infocam_lit.data import tensor_loader
-from infocam_lit.data.gmm import GMMDataModule
 from infocam_lit.data.tensor_loader import TensorBatchLoader
 from infocam_lit.maths import gmm
+from tests.conftest import datamodule
 
 
 @pytest.mark.parametrize("imbalanced", [False, True])
 def test_split_counts_and_prior(imbalanced):
-    dm = GMMDataModule(dim=3, imbalanced=imbalanced, seed=1)
+    dm = datamodule("gmm", dim=3, imbalanced=imbalanced, seed=1)
     dm.setup()
     train = (5000, 10000, 15000, 20000, 25000) if imbalanced else (10000,) * 5
     for split, divisor in (("train", 1), ("val", 10), ("test", 5)):
@@ -22,7 +22,7 @@ def test_split_counts_and_prior(imbalanced):
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    a, b, c = (GMMDataModule(dim=2, seed=s) for s in (7, 7, 8))
+    a, b, c = (datamodule("gmm", dim=2, seed=s) for s in (7, 7, 8))
     for dm in (a, b, c):
         dm.setup()
     assert torch.equal(a.splits["test"][0], b.splits["test"][0])
@@ -31,7 +31,7 @@ def test_same_seed_same_data_other_seed_other_data():
 
 
 def test_reference_metrics_keys():
-    dm = GMMDataModule(dim=5, imbalanced=True)
+    dm = datamodule("gmm", dim=5, imbalanced=True)
     ref = dm.reference_metrics()
     assert set(ref["mi"]) == {"test/mi_true", "test/mi_mc"}
     assert set(ref["accuracy"]) == {f"test/acc_bayes{exact}{rule}{average}" for exact in ("", "_exact")

@@ -5,7 +5,8 @@ import torch
 
 from infocam_lit.data import mnist
 from infocam_lit.data.idx import DatasetError, read_idx
-from infocam_lit.data.mnist import MNISTDataModule, imbalanced_subset, normalize
+from infocam_lit.data.mnist import imbalanced_subset, normalize
+from tests.conftest import datamodule
 from tests.fixture_data import make_mnist
 
 
@@ -26,7 +27,7 @@ def test_gzipped_and_plain_files_read_the_same(tmp_path):
 
 
 def test_balanced_splits(mnist_root):
-    dm = MNISTDataModule(root=str(mnist_root), seed=0)
+    dm = datamodule("mnist", root=str(mnist_root), seed=0)
     dm.setup()
     assert len(dm.splits["val"][1]) == 100 and len(dm.splits["train"][1]) == 1100
     assert len(dm.splits["test"][1]) == 400
@@ -35,9 +36,9 @@ def test_balanced_splits(mnist_root):
 
 
 def test_imbalanced_split_counts(mnist_root):
-    dm = MNISTDataModule(root=str(mnist_root), imbalanced=True, seed=0)
+    dm = datamodule("mnist", root=str(mnist_root), imbalanced=True, seed=0)
     dm.setup()
-    full = MNISTDataModule(root=str(mnist_root), imbalanced=False, seed=0)
+    full = datamodule("mnist", root=str(mnist_root), imbalanced=False, seed=0)
     full.setup()
     for split in ("train", "val"):
         before = torch.bincount(full.splits[split][1], minlength=10)
@@ -54,7 +55,7 @@ def test_imbalanced_split_counts(mnist_root):
 
 
 def test_imbalanced_split_is_a_function_of_the_seed(mnist_root):
-    a, b, c = (MNISTDataModule(root=str(mnist_root), imbalanced=True, seed=s) for s in (1, 1, 2))
+    a, b, c = (datamodule("mnist", root=str(mnist_root), imbalanced=True, seed=s) for s in (1, 1, 2))
     for dm in (a, b, c):
         dm.setup()
     assert torch.equal(a.splits["train"][0], b.splits["train"][0])
@@ -66,7 +67,7 @@ def test_imbalance_ratio_subsets_are_nested_and_rho_one_is_balanced(mnist_root):
     """SPEC §7.3: 1/rho of each even digit, nested across rho for one seed; rho = 1 and
     imbalanced=false keep everything; test_imb stays the paper's rho = 10 split."""
     def splits(**kwargs):
-        dm = MNISTDataModule(root=str(mnist_root), seed=3, **kwargs)
+        dm = datamodule("mnist", root=str(mnist_root), seed=3, **kwargs)
         dm.setup()
         return dm.splits
 
@@ -103,7 +104,7 @@ def test_normalize():
 
 
 def test_batches_are_normalised_after_transfer(mnist_root):
-    dm = MNISTDataModule(root=str(mnist_root), batch_size=16)
+    dm = datamodule("mnist", root=str(mnist_root), batch_size=16)
     dm.setup()
     images, labels = dm.on_after_batch_transfer(next(iter(dm.train_dataloader())), 0)
     assert images.shape == (16, 1, 28, 28) and images.dtype == torch.float32 and labels.dtype == torch.long
@@ -112,7 +113,7 @@ def test_batches_are_normalised_after_transfer(mnist_root):
 # --------------------------------------------------------------------------- bad input
 def test_missing_files_name_the_folder_and_files(tmp_path):
     with pytest.raises(DatasetError) as info:
-        MNISTDataModule(root=str(tmp_path)).setup()
+        datamodule("mnist", root=str(tmp_path)).setup()
     message = str(info.value)
     assert str(tmp_path / "MNIST" / "raw") in message and "train-images-idx3-ubyte" in message
     assert "data.download=true" in message
@@ -171,4 +172,4 @@ def test_failed_download_says_what_to_do(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
     with pytest.raises(DatasetError, match="could not download MNIST into .*network is unreachable"):
-        MNISTDataModule(root=str(tmp_path), download=True).prepare_data()
+        datamodule("mnist", root=str(tmp_path), download=True).prepare_data()

@@ -6,10 +6,11 @@ import math
 import pytest
 import torch
 
-from infocam_lit.data.cub import CUBWSOLDataModule, read_cub_metadata, wsol_splits
+from infocam_lit.data.cub import read_cub_metadata, wsol_splits
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import read_rgb
-from infocam_lit.data.tiny_imagenet import TinyImageNetDataModule, alternate_halves
+from infocam_lit.data.tiny_imagenet import alternate_halves
+from tests.conftest import datamodule
 from tests.fixture_data import make_cub, make_tiny_imagenet
 
 
@@ -36,7 +37,7 @@ def scaled(box, sx, sy):
 
 
 def test_cub_eval_boxes_match_the_fixture_after_the_resize(cub_root):
-    dm = CUBWSOLDataModule(root=str(cub_root), resize_size=72, crop_size=64, num_workers=0, pin_memory=False)
+    dm = datamodule("cub_wsol", root=str(cub_root), resize_size=72, crop_size=64, num_workers=0, pin_memory=False)
     dm.setup()
     dataset = dm.dataset("test", dm.transforms["eval"])
     for i in range(len(dataset)):
@@ -48,7 +49,7 @@ def test_cub_eval_boxes_match_the_fixture_after_the_resize(cub_root):
 
 
 def test_cub_legacy_eval_resizes_then_crops(cub_root):
-    dm = CUBWSOLDataModule(root=str(cub_root), resize_size=80, crop_size=64, eval_transform="legacy",
+    dm = datamodule("cub_wsol", root=str(cub_root), resize_size=80, crop_size=64, eval_transform="legacy",
                            num_workers=0, pin_memory=False)
     dm.setup()
     dataset = dm.dataset("test", dm.transforms["eval"])
@@ -60,7 +61,7 @@ def test_cub_legacy_eval_resizes_then_crops(cub_root):
 
 
 def test_cub_train_batches(cub_root):
-    dm = CUBWSOLDataModule(root=str(cub_root), resize_size=72, crop_size=64, batch_size=4, num_workers=0,
+    dm = datamodule("cub_wsol", root=str(cub_root), resize_size=72, crop_size=64, batch_size=4, num_workers=0,
                            pin_memory=False)
     dm.setup()
     batch = next(iter(dm.train_dataloader()))
@@ -70,7 +71,7 @@ def test_cub_train_batches(cub_root):
 
 def test_tiny_imagenet_reads_corners_not_widths(tmp_path):
     folder, corners = make_tiny_imagenet(tmp_path, num_classes=3, train_per_class=4, val_per_class=4)
-    dm = TinyImageNetDataModule(root=str(tmp_path), num_workers=0, pin_memory=False)
+    dm = datamodule("tiny_imagenet", root=str(tmp_path), num_workers=0, pin_memory=False)
     dm.setup()
     assert dm.num_classes == 3 and len(dm.records["train"][0]) == 12
     assert len(dm.records["val"][0]) == 6 and len(dm.records["test"][0]) == 6
@@ -88,14 +89,14 @@ def test_alternate_halves():
 
 def test_tiny_imagenet_missing_and_malformed(tmp_path):
     with pytest.raises(DatasetError, match="tiny-imagenet-200.*wnids.txt"):
-        TinyImageNetDataModule(root=str(tmp_path / "none")).setup()
+        datamodule("tiny_imagenet", root=str(tmp_path / "none")).setup()
     folder, _ = make_tiny_imagenet(tmp_path, num_classes=2, train_per_class=2, val_per_class=2)
     annotations = folder / "val" / "val_annotations.txt"
     lines = annotations.read_text().splitlines()
     lines[1] = lines[1].rsplit("\t", 1)[0] + "\tx"
     annotations.write_text("\n".join(lines) + "\n")
     with pytest.raises(DatasetError, match="val_annotations.txt:2: malformed box"):
-        TinyImageNetDataModule(root=str(tmp_path)).setup()
+        datamodule("tiny_imagenet", root=str(tmp_path)).setup()
 
 
 def test_tiny_imagenet_missing_image_is_named(tmp_path):
@@ -103,4 +104,4 @@ def test_tiny_imagenet_missing_image_is_named(tmp_path):
     victim = folder / "val" / "images" / "val_1.JPEG"
     victim.unlink()
     with pytest.raises(DatasetError, match="val_1.JPEG"):
-        TinyImageNetDataModule(root=str(tmp_path)).setup()
+        datamodule("tiny_imagenet", root=str(tmp_path)).setup()

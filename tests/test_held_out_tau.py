@@ -10,7 +10,7 @@ from tests.test_localization_metrics import nested_squares_map
 
 CORE, RING = [6.0, 6.0, 13.0, 13.0], [2.0, 2.0, 17.0, 17.0]  # hit from tau 0.5 on / only below 0.5
 CAM = {"region_size": 3, "threshold": 0.2, "threshold_step": 0.01}
-OPTIMIZER = {"name": "adam", "lr": 1e-3, "weight_decay": 0.0}
+OPTIMIZER = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "weight_decay": 0.0}
 
 
 def one(gt: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -18,8 +18,8 @@ def one(gt: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
-    module = MultiLabelLocalizationModule({"name": "small_gap_cnn", "in_channels": 1}, OPTIMIZER,
-                                          {"name": "sigmoid"}, CAM, 10, [0.1] * 10, [20, 20])
+    module = MultiLabelLocalizationModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn", "in_channels": 1},
+                                          OPTIMIZER, None, {"name": "sigmoid"}, CAM, 10, [0.1] * 10, [20, 20])
     digit = torch.tensor([3])
     for name, (val_gt, test_gt) in {"cam": (CORE, RING), "infocam": (RING, RING)}.items():
         module.sweeps["val"][name].update(*one(val_gt), digit)
@@ -36,7 +36,7 @@ def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
 
 
 def test_wsol_tau_is_chosen_on_the_validation_half_and_applied_to_the_test_half():
-    module = WSOLModule({"name": "small_gap_cnn"}, {**OPTIMIZER, "new_layers_lr_mult": 1.0}, {"name": "softmax"},
+    module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, OPTIMIZER, None, 1.0, {"name": "softmax"},
                         CAM, 3, [1 / 3] * 3, 20)
     module.val_sweeps["cam"].update(*one(CORE))
     module.val_sweeps["cam"].update(*one(CORE))

@@ -66,3 +66,16 @@ def test_few_modules_at_the_top_of_the_package():
     assert len(top) <= TOP_LEVEL_MODULES_AT_MOST, top
     folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__"))
     assert folders == sorted(LAYERS), f"every subpackage is a layer: {folders}"
+
+
+def test_the_python_api_readme_documents_keeps_its_names():
+    """README's names (from before the layers) are the layers' objects, not copies."""
+    from infocam_lit import boxes, cam, localization_metrics
+    from infocam_lit.maths import boxes as maths_boxes
+    from infocam_lit.maths import cam as maths_cam
+    from infocam_lit.metrics import localization
+
+    assert cam.compute_maps is maths_cam.compute_maps
+    assert boxes.boxes_from_maps is maths_boxes.boxes_from_maps and boxes.box_iou is maths_boxes.box_iou
+    assert localization_metrics.LocalizationAccuracy is localization.LocalizationAccuracy
+    assert localization_metrics.MaxBoxAccV2 is localization.MaxBoxAccV2

@@ -6,17 +6,19 @@ from pytorch_lightning.loggers import CSVLogger, WandbLogger
 
 from infocam_lit.run.loggers import build_loggers
 
+WANDB = "infocam_lit.run.loggers.FallbackWandbLogger"
+
 
 def test_log_model_reaches_an_online_wandb_logger(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_API_KEY", "0" * 40)  # credentials present: nothing is contacted until a run starts
     monkeypatch.delenv("WANDB_MODE", raising=False)
-    csv, wandb = build_loggers({"wandb": {"log_model": "all"}}, str(tmp_path), "run", {})
+    csv, wandb = build_loggers({"wandb": {"_target_": WANDB, "log_model": "all"}}, str(tmp_path), "run", {})
     assert isinstance(csv, CSVLogger) and isinstance(wandb, WandbLogger)
     assert wandb._log_model == "all"
 
 
 def test_an_offline_run_keeps_its_checkpoints_local_and_says_so(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        _, wandb = build_loggers({"wandb": {"log_model": True}}, str(tmp_path), "run", {})
+        _, wandb = build_loggers({"wandb": {"_target_": WANDB, "log_model": True}}, str(tmp_path), "run", {})
     assert wandb._log_model is False
     assert "log_model needs an online run" in caplog.text and f"{tmp_path}/checkpoints" in caplog.text

@@ -4,11 +4,15 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from infocam_lit.data.gmm import GMMDataModule
 from infocam_lit.modules.classifier import ClassifierModule
 from infocam_lit.modules.mine import MINEModule
+from tests.conftest import datamodule
 
-ADAM = {"name": "adam", "lr": 1e-3, "weight_decay": 0.0}
+ADAM = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "weight_decay": 0.0}
+
+
+def mlp_net(hidden_sizes: list[int]) -> dict:
+    return {"_target_": "infocam_lit.nets.mlp.mlp", "hidden_sizes": hidden_sizes}
 
 
 def quiet_trainer(tmp_path, **kwargs):
@@ -18,12 +22,12 @@ def quiet_trainer(tmp_path, **kwargs):
 
 def test_mine_on_independent_labels_estimates_about_zero(tmp_path):
     pl.seed_everything(0)
-    dm = GMMDataModule(dim=1, imbalanced=False, seed=0)
+    dm = datamodule("gmm", dim=1, imbalanced=False, seed=0)
     dm.setup()
     g = torch.Generator().manual_seed(1)
     for split, (x, y) in dm.splits.items():
         dm.splits[split] = (x, y[torch.randperm(len(y), generator=g)])  # labels independent of x
-    model = MINEModule(hidden_sizes=[100, 100, 100], ema_rate=0.01, optimizer=ADAM, **dm.model_kwargs())
+    model = MINEModule(hidden_sizes=[100, 100, 100], ema_rate=0.01, optimizer=ADAM, scheduler=None, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
     trainer.test(model, datamodule=dm, verbose=False)
@@ -33,8 +37,8 @@ def test_mine_on_independent_labels_estimates_about_zero(tmp_path):
 
 def test_mine_learns_the_dependence(tmp_path):
     pl.seed_everything(0)
-    dm = GMMDataModule(dim=2, imbalanced=False, seed=0)
-    model = MINEModule(hidden_sizes=[100, 100, 100], ema_rate=0.01, optimizer=ADAM, **dm.model_kwargs())
+    dm = datamodule("gmm", dim=2, imbalanced=False, seed=0)
+    model = MINEModule(hidden_sizes=[100, 100, 100], ema_rate=0.01, optimizer=ADAM, scheduler=None, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
     trainer.test(model, datamodule=dm, verbose=False)
@@ -42,8 +46,8 @@ def test_mine_learns_the_dependence(tmp_path):
 
 
 def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
-    dm = GMMDataModule(dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net={"name": "mlp", "hidden_sizes": [8]}, optimizer=ADAM,
+    dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None,
                              loss={"name": "pc_softmax", "tau": 1.0}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, limit_train_batches=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -57,8 +61,8 @@ def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
 
 
 def test_classifier_test_metrics_per_split(tmp_path):
-    dm = GMMDataModule(dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net={"name": "mlp", "hidden_sizes": [16]}, optimizer=ADAM,
+    dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
+    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None,
                              loss={"name": "softmax"}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)

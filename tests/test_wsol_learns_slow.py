@@ -4,9 +4,8 @@ fixed centred box does: the maps, boxes and metrics measure something real."""
 import pytest
 import torch
 
-from infocam_lit.data.cub import CUBWSOLDataModule
 from infocam_lit.maths.boxes import best_iou
-from tests.conftest import read_metrics, run_entry
+from tests.conftest import datamodule, read_metrics, run_entry
 from tests.fixture_data import make_cub
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -15,7 +14,7 @@ MARGIN = 0.25  # GT-known Loc must beat the centred-box baseline by this much (a
 
 def centred_box_baseline(root) -> float:
     """GT-known Loc of the box covering the central half of the image in each axis."""
-    dm = CUBWSOLDataModule(root=str(root), resize_size=64, crop_size=64, num_workers=0, pin_memory=False)
+    dm = datamodule("cub_wsol", root=str(root), resize_size=64, crop_size=64, num_workers=0, pin_memory=False)
     dm.setup()
     batch = next(iter(dm._loader("test", train=False)))
     n = len(batch["label"])

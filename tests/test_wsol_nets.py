@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from infocam_lit.nets.adl import ADL
-from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
+from infocam_lit.nets.wsol import resnet50, small_gap_cnn, vgg16_gap
 
 
-@pytest.mark.parametrize("build", [vgg16_gap, resnet50_wsol])
+@pytest.mark.parametrize("build", [vgg16_gap, resnet50])
 def test_features_are_14x14_at_224_and_the_head_is_gap_linear(build):
     net = build(num_classes=7, pretrained=False).eval()
     x = torch.randn(1, 3, 224, 224)
@@ -27,12 +27,12 @@ def test_adl_positions():
     assert isinstance(layers[16], torch.nn.MaxPool2d) and isinstance(layers[24], torch.nn.MaxPool2d)
     wsolevaluation = list(vgg16_gap(5, pretrained=False, adl=True, adl_positions="wsolevaluation").backbone)
     assert isinstance(wsolevaluation[24], ADL) and isinstance(wsolevaluation[25], torch.nn.MaxPool2d)
-    resnet = resnet50_wsol(5, pretrained=False, adl=True)
+    resnet = resnet50(5, pretrained=False, adl=True)
     layer3, layer4 = resnet.backbone[6], resnet.backbone[7]
     assert isinstance(layer3[1], ADL) and isinstance(layer4[1], ADL) and isinstance(layer4[4], ADL)
     assert sum(isinstance(m, ADL) for m in resnet.modules()) == 3
     with pytest.raises(ValueError, match="valid: paper"):
-        resnet50_wsol(5, pretrained=False, adl=True, adl_positions="wsolevaluation")
+        resnet50(5, pretrained=False, adl=True, adl_positions="wsolevaluation")
 
 
 def test_adl_is_identity_in_eval_and_picks_one_map_per_batch_in_training():
@@ -63,7 +63,7 @@ def test_new_layers_are_split_from_pretrained_ones():
     old, new = vgg.parameter_groups()
     assert {id(p) for p in new} == {id(p) for p in [*vgg.head.parameters(), *vgg.fc.parameters()]}
     assert len(old) == 26  # the 13 VGG16 conv layers, weight and bias
-    resnet = resnet50_wsol(5, pretrained=False)
+    resnet = resnet50(5, pretrained=False)
     old, new = resnet.parameter_groups()
     assert {id(p) for p in new} == {id(p) for p in [*resnet.backbone[7].parameters(), *resnet.fc.parameters()]}
 
@@ -75,6 +75,6 @@ def test_small_gap_cnn_has_no_pretrained_weights():
 
 
 def test_checkpoints_hold_each_weight_once():
-    net = resnet50_wsol(5, pretrained=False)
+    net = resnet50(5, pretrained=False)
     state = net.state_dict()
     assert len({t.data_ptr() for t in state.values() if t.numel()}) == sum(1 for t in state.values() if t.numel())

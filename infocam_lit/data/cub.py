@@ -202,8 +202,8 @@ class CUBDataModule(ImageFolderDataModule):
 class CUBClassificationDataModule(CUBDataModule):
     test_split_names = ("test", "test_imb")
 
-    def __init__(self, root: str = "data", imbalanced: bool = False, seed: int = 0, image_size: int = 299,
-                 batch_size: int = 32, eval_batch_size: int = 64, num_workers: int = 4, pin_memory: bool = True):
+    def __init__(self, root: str, imbalanced: bool, seed: int, image_size: int,
+                 batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
         super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
         self.imbalanced = imbalanced
         self.seed = seed
@@ -235,9 +235,9 @@ class CUBWSOLDataModule(CUBDataModule):
 
     test_split_names = WSOL_TEST_SPLITS
 
-    def __init__(self, root: str = "data", resize_size: int = 256, crop_size: int = 224,
-                 eval_transform: str = "wsolevaluation", batch_size: int = 32, eval_batch_size: int = 64,
-                 num_workers: int = 4, pin_memory: bool = True):
+    def __init__(self, root: str, resize_size: int, crop_size: int,
+                 eval_transform: str, batch_size: int, eval_batch_size: int,
+                 num_workers: int, pin_memory: bool):
         super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
         self.image_size = crop_size
         self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)

@@ -76,10 +76,10 @@ class DoubleMNISTDataModule(InMemoryDataModule):
     # (held-out tau, SPEC §7.2); the module tells the loaders apart by this order
     test_split_names = ("val", "test")
 
-    def __init__(self, root: str = "data", download: bool = False, slot_prob: float = 0.7,
-                 train_canvases: int = 55_000, val_canvases: int = 5_000, test_canvases: int = 10_000,
-                 val_fraction: float = 1 / 12, seed: int = 0, batch_size: int = 128, eval_batch_size: int = 1000,
-                 cache_dir: str | None = None):
+    def __init__(self, root: str, download: bool, slot_prob: float,
+                 train_canvases: int, val_canvases: int, test_canvases: int,
+                 val_fraction: float, seed: int, batch_size: int, eval_batch_size: int,
+                 cache_dir: str | None):
         super().__init__()
         self.root, self.download, self.slot_prob = root, download, slot_prob
         self.counts = {"train": train_canvases, "val": val_canvases, "test": test_canvases}

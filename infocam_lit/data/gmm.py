@@ -21,8 +21,8 @@ class GMMDataModule(InMemoryDataModule):
 
     test_split_names = ("test", "train")
 
-    def __init__(self, dim: int = 5, imbalanced: bool = True, seed: int = 0,
-                 batch_size: int = 512, eval_batch_size: int = 8192):
+    def __init__(self, dim: int, imbalanced: bool, seed: int,
+                 batch_size: int, eval_batch_size: int):
         super().__init__()
         self.dim = dim
         self.imbalanced = imbalanced

@@ -112,9 +112,9 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 class MNISTDataModule(InMemoryDataModule):
     test_split_names = ("test", "test_imb")
 
-    def __init__(self, root: str = "data", download: bool = False, imbalanced: bool = False,
-                 imbalance_ratio: float = PAPER_RATIO, val_fraction: float = 1 / 12, seed: int = 0,
-                 batch_size: int = 64, eval_batch_size: int = 1000):
+    def __init__(self, root: str, download: bool, imbalanced: bool,
+                 imbalance_ratio: float, val_fraction: float, seed: int,
+                 batch_size: int, eval_batch_size: int):
         super().__init__()
         self.root = root
         self.download = download

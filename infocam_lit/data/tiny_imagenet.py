@@ -92,8 +92,8 @@ def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
 class TinyImageNetDataModule(ImageFolderDataModule):
     test_split_names = WSOL_TEST_SPLITS
 
-    def __init__(self, root: str = "data", batch_size: int = 256, eval_batch_size: int = 256, num_workers: int = 4,
-                 pin_memory: bool = True):
+    def __init__(self, root: str, batch_size: int, eval_batch_size: int, num_workers: int,
+                 pin_memory: bool):
         super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
         self.root = root
         self.image_size = 64

@@ -12,11 +12,10 @@ from infocam_lit.maths.mi_readout import pmi_softmax_log_m, prior_free_scores
 from infocam_lit.metrics.counts import ClassAccuracy, MeanWithStdError
 from infocam_lit.metrics.mi import SplitPriorMI
 from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.hparams import to_plain
-from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.modules.summary import mi_line
-from infocam_lit.nets.build import build_net
 
 
 def unpack(batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,13 +41,15 @@ class ClassifierModule(ExperimentModule):
 
     reference_kinds = ("mi", "accuracy")
 
-    def __init__(self, net: dict, optimizer: dict, loss: dict, num_classes: int,
+    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, num_classes: int,
                  class_prior: list[float], input_dim: int | None = None):
         super().__init__()
         # plain values whatever the caller passed (e.g. instantiate(cfg.model, ...) hands over DictConfigs)
-        net, optimizer, loss, class_prior = to_plain(net), to_plain(optimizer), to_plain(loss), to_plain(class_prior)
+        net, optimizer, scheduler, loss, class_prior = (to_plain(v) for v in (net, optimizer, scheduler, loss,
+                                                                                class_prior))
         self.save_hyperparameters()
-        self.net = build_net(net, input_dim, num_classes)
+        sizes = {"num_classes": num_classes, **({} if input_dim is None else {"input_dim": input_dim})}
+        self.net = build_net(net, **sizes)
         self.aux_loss_weight = float(net.get("aux_loss_weight", 0.0))
         self.loss_name = LossName(loss["name"]).value
         self.tau = float(loss.get("tau", 1.0))
@@ -164,4 +165,4 @@ class ClassifierModule(ExperimentModule):
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]
-        return build_optimizer(params, self.hparams.optimizer, self.trainer.max_epochs if self._trainer else None)
+        return build_optimizer(params, self.hparams.optimizer, self.hparams.scheduler)

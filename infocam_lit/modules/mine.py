@@ -18,9 +18,9 @@ import torch.nn.functional as F
 
 from infocam_lit.metrics.counts import DonskerVaradhanBound
 from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.modules.components import build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.hparams import to_plain
-from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.modules.summary import mi_line
 from infocam_lit.nets.mlp import mlp
 
@@ -28,10 +28,11 @@ from infocam_lit.nets.mlp import mlp
 class MINEModule(ExperimentModule):
     reference_kinds = ("mi",)
 
-    def __init__(self, hidden_sizes: list[int], ema_rate: float, optimizer: dict,
+    def __init__(self, hidden_sizes: list[int], ema_rate: float, optimizer: dict, scheduler: dict | None,
                  num_classes: int, class_prior: list[float], input_dim: int):
         super().__init__()
-        hidden_sizes, optimizer, class_prior = to_plain(hidden_sizes), to_plain(optimizer), to_plain(class_prior)
+        hidden_sizes, optimizer, scheduler, class_prior = (to_plain(v) for v in (hidden_sizes, optimizer, scheduler,
+                                                                                 class_prior))
         self.save_hyperparameters()
         self.statistics = mlp(input_dim + num_classes, 1, hidden_sizes)
         self.register_buffer("log_prior", torch.tensor(class_prior, dtype=torch.float32).log(), persistent=False)
@@ -99,5 +100,4 @@ class MINEModule(ExperimentModule):
         return mi_line(metrics, None)
 
     def configure_optimizers(self):
-        return build_optimizer(self.parameters(), self.hparams.optimizer,
-                               self.trainer.max_epochs if self._trainer else None)
+        return build_optimizer(self.parameters(), self.hparams.optimizer, self.hparams.scheduler)

@@ -33,12 +33,11 @@ from infocam_lit.maths.multilabel_losses import MultiLabelLoss
 from infocam_lit.metrics.counts import HitsPerLabel, MultiLabelCounts
 from infocam_lit.metrics.localization import ThresholdSweep, held_out_threshold, maxboxacc, pointing_hits
 from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.hparams import to_plain
-from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.modules.summary import digits_line
-from infocam_lit.nets.wsol import small_gap_cnn
 
 MAPS = {"cam": False, "infocam": True}  # name -> with the region sum
 EXAMPLES_KEPT = 8
@@ -46,14 +45,14 @@ EXAMPLES_KEPT = 8
 
 class MultiLabelLocalizationModule(ExperimentModule):
 
-    def __init__(self, net: dict, optimizer: dict, loss: dict, cam: dict, num_labels: int,
+    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, cam: dict, num_labels: int,
                  label_prior: list[float], image_size: list[int]):
         super().__init__()
-        net, optimizer, loss, cam, label_prior, image_size = (
-            to_plain(v) for v in (net, optimizer, loss, cam, label_prior, image_size))
+        net, optimizer, scheduler, loss, cam, label_prior, image_size = (
+            to_plain(v) for v in (net, optimizer, scheduler, loss, cam, label_prior, image_size))
         self.save_hyperparameters()
-        options = {k: v for k, v in net.items() if k != "name"}
-        self.net = small_gap_cnn(num_labels, **options)
+        # a GAP network: features(x), fc (e.g. infocam_lit.nets.wsol.small_gap_cnn)
+        self.net = build_net(net, num_classes=num_labels)
         self.criterion = MultiLabelLoss(loss["name"], label_prior)
         self.cam = cam
         self.metrics = nn.ModuleDict({stage: nn.ModuleDict({
@@ -191,5 +190,4 @@ class MultiLabelLocalizationModule(ExperimentModule):
         return digits_line(metrics)
 
     def configure_optimizers(self):
-        return build_optimizer(self.parameters(), self.hparams.optimizer,
-                               self.trainer.max_epochs if self._trainer else None)
+        return build_optimizer(self.parameters(), self.hparams.optimizer, self.hparams.scheduler)

@@ -37,12 +37,11 @@ from infocam_lit.metrics.localization import (
     maxboxacc,
 )
 from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
 from infocam_lit.modules.examples import keep_first
 from infocam_lit.modules.hparams import to_plain
-from infocam_lit.modules.optim import build_optimizer
 from infocam_lit.modules.summary import localization_line
-from infocam_lit.nets.wsol import resnet50_wsol, small_gap_cnn, vgg16_gap
 
 MAP_VARIANTS = {  # name -> (method, with region sum)
     "cam": ("cam", False),
@@ -51,26 +50,19 @@ MAP_VARIANTS = {  # name -> (method, with region sum)
     "infocam": ("infocam", True),
     "infocam_plus": ("infocam_plus", True),
 }
-WSOL_NETS = {"vgg16_gap": vgg16_gap, "resnet50": resnet50_wsol, "small_gap_cnn": small_gap_cnn}
 EXAMPLES_KEPT = 8  # test images kept for the figure grids
-
-
-def build_wsol_net(net: dict, num_classes: int) -> nn.Module:
-    name = net.get("name")
-    if name not in WSOL_NETS:
-        raise ValueError(f"model.net.name={name!r} is not a WSOL network; valid: {', '.join(WSOL_NETS)}")
-    options = {k: v for k, v in net.items() if k != "name"}
-    return WSOL_NETS[name](num_classes, **options)
 
 
 class WSOLModule(ExperimentModule):
 
-    def __init__(self, net: dict, optimizer: dict, loss: dict, cam: dict, num_classes: int,
-                 class_prior: list[float], image_size: int):
+    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, new_layers_lr_mult: float, loss: dict,
+                 cam: dict, num_classes: int, class_prior: list[float], image_size: int):
         super().__init__()
-        net, optimizer, loss, cam, class_prior = (to_plain(v) for v in (net, optimizer, loss, cam, class_prior))
+        net, optimizer, scheduler, loss, cam, class_prior = (
+            to_plain(v) for v in (net, optimizer, scheduler, loss, cam, class_prior))
         self.save_hyperparameters()
-        self.net = build_wsol_net(net, num_classes)
+        # a GAP network: features(x), fc, parameter_groups() (e.g. infocam_lit.nets.wsol.vgg16_gap)
+        self.net = build_net(net, num_classes=num_classes)
         self.criterion = ClassificationLoss(loss["name"], class_prior, loss.get("tau", 1.0))
         self.cam = cam
         self.metrics = nn.ModuleDict({stage: self._stage_metrics(stage) for stage in ("val", "test")})
@@ -181,6 +173,5 @@ class WSOLModule(ExperimentModule):
     def configure_optimizers(self):
         pretrained, new = self.net.parameter_groups()
         lr = self.hparams.optimizer["lr"]
-        groups = [{"params": pretrained, "lr": lr},
-                  {"params": new, "lr": lr * self.hparams.optimizer.get("new_layers_lr_mult", 1.0)}]
-        return build_optimizer(groups, self.hparams.optimizer, self.trainer.max_epochs if self._trainer else None)
+        groups = [{"params": pretrained, "lr": lr}, {"params": new, "lr": lr * self.hparams.new_layers_lr_mult}]
+        return build_optimizer(groups, self.hparams.optimizer, self.hparams.scheduler)

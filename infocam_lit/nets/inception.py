@@ -1,9 +1,9 @@
 """Inception-V3 (torchvision) for 299x299 classification, with its auxiliary classifier.
 
 In training it returns (logits, aux_logits) and the module adds the auxiliary
-loss (weight 0.4, as torchvision's reference recipe); in eval, logits only.
-The auxiliary head needs inputs of about 299 pixels; `aux_logits=False` drops it
-(for small test images).
+loss times `aux_loss_weight` (0.4, as torchvision's reference recipe); in eval,
+logits only. The auxiliary head needs inputs of about 299 pixels; `aux_loss_weight=0`
+drops it (for small test images).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from infocam_lit.nets.pretrained import load_pretrained
 
 class InceptionV3Classifier(nn.Module):
     def __init__(self, num_classes: int, pretrained: bool | str = True, freeze_backbone: bool = False,
-                 aux_logits: bool = True):
+                 aux_loss_weight: float = 0.4):
         super().__init__()
         # torchvision's own initialisation when training from scratch; pretrained weights overwrite it.
         # Google's weights expect inputs scaled to [-1, 1]: transform_input converts ImageNet-normalised
@@ -27,7 +27,8 @@ class InceptionV3Classifier(nn.Module):
         if pretrained:
             load_pretrained(self.net, Inception_V3_Weights.IMAGENET1K_V1, pretrained, "inception_v3")
         self.net.fc = nn.Linear(self.net.fc.in_features, num_classes)
-        if aux_logits:
+        self.aux_loss_weight = aux_loss_weight
+        if aux_loss_weight > 0:
             self.net.AuxLogits.fc = nn.Linear(self.net.AuxLogits.fc.in_features, num_classes)
         else:
             self.net.AuxLogits, self.net.aux_logits = None, False

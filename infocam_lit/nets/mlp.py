@@ -5,11 +5,11 @@ from __future__ import annotations
 from torch import nn
 
 
-def mlp(input_dim: int, output_dim: int, hidden_sizes: list[int]) -> nn.Sequential:
+def mlp(input_dim: int, num_classes: int, hidden_sizes: list[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
     width = input_dim
     for hidden in hidden_sizes:
         layers += [nn.Linear(width, hidden), nn.ReLU()]
         width = hidden
-    layers.append(nn.Linear(width, output_dim))
+    layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torchvision.models import ResNet50_Weights, VGG16_Weights, resnet50, vgg16
+from torchvision import models
+from torchvision.models import ResNet50_Weights, VGG16_Weights
 
 from infocam_lit.nets.adl import ADL
 from infocam_lit.nets.pretrained import load_pretrained
@@ -45,7 +46,7 @@ class GAPClassifier(nn.Module):
 def vgg16_gap(num_classes: int, pretrained: bool | str = True, adl: bool = False, adl_drop_rate: float = 0.75,
               adl_gamma: float = 0.8, adl_positions: str = "paper") -> GAPClassifier:
     """VGG16 conv layers without pool5 (14x14 at 224), conv6 512->1024 3x3 + ReLU, GAP, fc."""
-    base = vgg16(weights=None)
+    base = models.vgg16(weights=None)
     if pretrained:
         load_pretrained(base, VGG16_Weights.IMAGENET1K_V1, pretrained, "vgg16")
     layers = list(base.features.children())[:30]  # drop pool5
@@ -64,10 +65,10 @@ def vgg16_gap(num_classes: int, pretrained: bool | str = True, adl: bool = False
     return GAPClassifier(nn.Sequential(*layers), head, fc, new_modules=[head, fc])
 
 
-def resnet50_wsol(num_classes: int, pretrained: bool | str = True, adl: bool = False, adl_drop_rate: float = 0.75,
-                  adl_gamma: float = 0.9, adl_positions: str = "paper") -> GAPClassifier:
+def resnet50(num_classes: int, pretrained: bool | str = True, adl: bool = False, adl_drop_rate: float = 0.75,
+             adl_gamma: float = 0.9, adl_positions: str = "paper") -> GAPClassifier:
     """ResNet50 with layer4's stride set to 1 (14x14 at 224) and a new fc 2048 -> M."""
-    base = resnet50(weights=None)
+    base = models.resnet50(weights=None)
     if pretrained:
         load_pretrained(base, ResNet50_Weights.IMAGENET1K_V1, pretrained, "resnet50")
     base.layer4[0].conv2.stride = (1, 1)

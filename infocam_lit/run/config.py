@@ -3,7 +3,10 @@ that a schema cannot express.
 
 Each YAML file of a group starts from one of these schemas (its defaults list
 names `/schema/<group>/<name>@_here_`), so a wrong type or an unknown key fails at
-composition with OmegaConf's message naming the key. Ranges and cross-field
+composition with OmegaConf's message naming the key. Every default has one source:
+a value all options of a group share lives here; a value that differs by option
+(`???` here) lives in each option's YAML file; constructors take no defaults
+(tests/test_config_defaults.py checks all three). Ranges and cross-field
 rules live in each dataclass's `__post_init__`, which runs in `validate_config`
 (OmegaConf.to_object builds the dataclasses) before any work is done.
 """
@@ -15,7 +18,8 @@ from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
+from pytorch_lightning.loggers import WandbLogger
 
 from infocam_lit.maths.losses import LossName
 from infocam_lit.run.run_key import register_resolvers
@@ -28,12 +32,6 @@ class ConfigError(ValueError):
 def _require(condition: bool, key: str, rule: str, value) -> None:
     if not condition:
         raise ConfigError(f"{key} must be {rule}, got {value!r}")
-
-
-class OptimizerName(str, Enum):
-    adam = "adam"
-    adamw = "adamw"
-    sgd = "sgd"
 
 
 class RegionMode(str, Enum):
@@ -57,27 +55,15 @@ class EvalTransform(str, Enum):
     legacy = "legacy"  # resize, then centre crop (the authors')
 
 
-class WSOLNetName(str, Enum):
-    vgg16_gap = "vgg16_gap"
-    resnet50 = "resnet50"
-    small_gap_cnn = "small_gap_cnn"  # trained from scratch; small images and quick CPU runs
-
-
 class ADLPositions(str, Enum):
     paper = "paper"
     wsolevaluation = "wsolevaluation"  # VGG only: the second ADL before pool4
 
 
-class SchedulerName(str, Enum):
-    none = "none"
-    step = "step"  # lr x gamma at each epoch in `milestones`
-    cosine = "cosine"  # cosine decay to 0 over trainer.max_epochs
-
-
 # --------------------------------------------------------------------------- loss
 @dataclass
 class LossConfig:
-    name: LossName = LossName.softmax
+    name: LossName = MISSING  # each option of conf/loss names itself
     tau: float = 1.0  # temperature of logit_adjusted (and of its MI read-out)
 
     def __post_init__(self) -> None:
@@ -96,9 +82,9 @@ def _require_loader_sizes(section) -> None:
 @dataclass
 class GMMDataConfig:
     _target_: str = "infocam_lit.data.gmm.GMMDataModule"
-    dim: int = 5
-    imbalanced: bool = True
-    seed: int = 0
+    dim: int = 5  # any d >= 1; the paper uses 1, 2, 5, 10
+    imbalanced: bool = True  # false: 10k train per class; true: 5k, 10k, 15k, 20k, 25k
+    seed: int = "${seed}"  # every sample is a function of this seed
     batch_size: int = 512
     eval_batch_size: int = 8192
 
@@ -110,12 +96,14 @@ class GMMDataConfig:
 @dataclass
 class MNISTDataConfig:
     _target_: str = "infocam_lit.data.mnist.MNISTDataModule"
-    root: str = "${paths.data_dir}"
-    download: bool = False
-    imbalanced: bool = False
-    imbalance_ratio: float = 10.0  # rho: imbalanced keeps 1/rho of each even digit (imbalanced=false: rho = 1)
-    val_fraction: float = 1 / 12
-    seed: int = 0
+    root: str = "${paths.data_dir}"  # holds MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
+    download: bool = False  # true fetches the four files where the network allows
+    imbalanced: bool = False  # true: all odd digits, a seeded 1/imbalance_ratio of each even digit (train and val)
+    # rho: imbalanced keeps 1/rho of each even digit (imbalanced=false: rho = 1); the subsets of one seed are
+    # nested across rho; test_imb is always rho = 10
+    imbalance_ratio: float = 10.0
+    val_fraction: float = 1 / 12  # of the official train file
+    seed: int = "${seed}"
     batch_size: int = 64
     eval_batch_size: int = 1000
 
@@ -129,8 +117,8 @@ class MNISTDataConfig:
 class CUBClassificationDataConfig:
     _target_: str = "infocam_lit.data.cub.CUBClassificationDataModule"
     root: str = "${paths.data_dir}"
-    imbalanced: bool = False
-    seed: int = 0
+    imbalanced: bool = False  # true: half of the train/val images of a seeded half of the classes dropped
+    seed: int = "${seed}"
     image_size: int = 299  # Inception-V3's input; eval resizes to image_size * 8 / 7 first
     batch_size: int = 32
     eval_batch_size: int = 64
@@ -148,6 +136,7 @@ class CUBWSOLDataConfig:
     root: str = "${paths.data_dir}"
     resize_size: int = 256
     crop_size: int = 224
+    # wsolevaluation: resize to crop_size x crop_size | legacy: resize to resize_size, then centre crop
     eval_transform: EvalTransform = EvalTransform.wsolevaluation
     batch_size: int = 32
     eval_batch_size: int = 64
@@ -184,7 +173,7 @@ class DoubleMNISTDataConfig:
     val_canvases: int = 5_000
     test_canvases: int = 10_000
     val_fraction: float = 1 / 12
-    seed: int = 0
+    seed: int = "${seed}"
     batch_size: int = 128
     eval_batch_size: int = 1000
     cache_dir: Optional[str] = "${paths.cache_dir}"
@@ -201,8 +190,8 @@ class DoubleMNISTDataConfig:
 @dataclass
 class CamConfig:
     region_size: int = 5  # R of the region sum (Eq. 13-15); 1 = no region
-    region_mode: RegionMode = RegionMode.same
-    plus_mode: PlusMode = PlusMode.paper
+    region_mode: RegionMode = RegionMode.same  # same | legacy (the authors' full convolution, (h+R-1) x (w+R-1))
+    plus_mode: PlusMode = PlusMode.paper  # paper (per-location minimum) | legacy (the lowest-logit class)
     threshold: float = 0.2  # box threshold, a fraction of the map's maximum after min-max normalisation
     upsample: Upsample = Upsample.bicubic
     maxboxacc_in_val: bool = False  # MaxBoxAccV2 sweeps thresholds over every image: test only by default
@@ -215,53 +204,33 @@ class CamConfig:
 
 
 # --------------------------------------------------------------------------- model
-@dataclass
-class OptimizerConfig:
-    name: OptimizerName = OptimizerName.adam
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.0  # sgd only
-    nesterov: bool = False  # sgd only
-    scheduler: SchedulerName = SchedulerName.none
-    milestones: list[int] = field(default_factory=list)  # epochs, for scheduler=step
-    gamma: float = 0.1  # decay factor, for scheduler=step
-    new_layers_lr_mult: float = 1.0  # WSOL: learning rate factor of the layers not taken from ImageNet
-
-    def __post_init__(self) -> None:
-        _require(self.lr > 0, "model.optimizer.lr", "> 0", self.lr)
-        _require(0 < self.gamma <= 1, "model.optimizer.gamma", "in (0, 1]", self.gamma)
-        _require(self.new_layers_lr_mult > 0, "model.optimizer.new_layers_lr_mult", "> 0", self.new_layers_lr_mult)
-        _require(self.weight_decay >= 0, "model.optimizer.weight_decay", ">= 0", self.weight_decay)
-        _require(self.momentum >= 0, "model.optimizer.momentum", ">= 0", self.momentum)
-
-
+# model.net, model.optimizer and model.scheduler are `_target_`s with their arguments, built inside
+# the module (modules/components.py). A net's schema lists its arguments, so a mistyped one fails
+# at composition; optimizer and scheduler take any argument of their target and are checked in
+# validate_config by building them. `_recursive_: false` hands them to the module as configs,
+# so instantiate(cfg.model, ...) works as it stands.
 @dataclass
 class MLPNetConfig:
-    name: str = "mlp"
+    _target_: str = "infocam_lit.nets.mlp.mlp"
     hidden_sizes: list[int] = field(default_factory=lambda: [100, 100, 100])
 
     def __post_init__(self) -> None:
-        _require(self.name == "mlp", "model.net.name", "'mlp' for this model", self.name)
         _require(all(h >= 1 for h in self.hidden_sizes), "model.net.hidden_sizes", ">= 1", self.hidden_sizes)
 
 
 @dataclass
 class MNISTCNNNetConfig:
-    name: str = "mnist_cnn"
-
-    def __post_init__(self) -> None:
-        _require(self.name == "mnist_cnn", "model.net.name", "'mnist_cnn' for this model", self.name)
+    _target_: str = "infocam_lit.nets.mnist_cnn.mnist_cnn"
 
 
 @dataclass
 class InceptionV3NetConfig:
-    name: str = "inception_v3"
+    _target_: str = "infocam_lit.nets.inception.InceptionV3Classifier"
     pretrained: Any = True  # true (torchvision's ImageNet weights), false, or a local weights file
     freeze_backbone: bool = False  # train the final layer only (the authors' setting)
     aux_loss_weight: float = 0.4  # weight of the auxiliary classifier's loss in training; 0 drops that head
 
     def __post_init__(self) -> None:
-        _require(self.name == "inception_v3", "model.net.name", "'inception_v3' for this model", self.name)
         _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
                  self.pretrained)
         _require(self.aux_loss_weight >= 0, "model.net.aux_loss_weight", ">= 0", self.aux_loss_weight)
@@ -269,54 +238,64 @@ class InceptionV3NetConfig:
 
 @dataclass
 class WSOLNetConfig:
-    name: WSOLNetName = WSOLNetName.vgg16_gap
+    _target_: str = MISSING  # infocam_lit.nets.wsol.vgg16_gap, .resnet50 or .small_gap_cnn
     pretrained: Any = True  # true (torchvision's ImageNet weights), false, or a local weights file
     adl: bool = False
     adl_drop_rate: float = 0.75
-    adl_gamma: float = 0.8  # 0.8 for VGG, 0.9 for ResNet (set by each model file)
-    adl_positions: ADLPositions = ADLPositions.paper
+    adl_gamma: float = MISSING  # 0.8 for VGG, 0.9 for ResNet (set by each model file)
+    adl_positions: ADLPositions = ADLPositions.paper  # paper | wsolevaluation (VGG only)
 
     def __post_init__(self) -> None:
         _require(isinstance(self.pretrained, (bool, str)), "model.net.pretrained", "true, false or a file path",
                  self.pretrained)
         _require(0 <= self.adl_drop_rate <= 1, "model.net.adl_drop_rate", "in [0, 1]", self.adl_drop_rate)
-        _require(0 <= self.adl_gamma <= 1, "model.net.adl_gamma", "in [0, 1]", self.adl_gamma)
-        _require(self.name == WSOLNetName.vgg16_gap or self.adl_positions == ADLPositions.paper,
-                 "model.net.adl_positions", "'paper' for resnet50", self.adl_positions.value)
-
-
-@dataclass
-class WSOLModelConfig:
-    _target_: str = "infocam_lit.modules.wsol.WSOLModule"
-    net: WSOLNetConfig = field(default_factory=WSOLNetConfig)
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+        if self.adl_gamma != MISSING:  # each model file sets it; the schema's own default instance has none
+            _require(0 <= self.adl_gamma <= 1, "model.net.adl_gamma", "in [0, 1]", self.adl_gamma)
+        _require(self._target_.endswith("vgg16_gap") or self.adl_positions == ADLPositions.paper,
+                 "model.net.adl_positions", "'paper' but for vgg16_gap", self.adl_positions.value)
 
 
 @dataclass
 class SmallGAPNetConfig:
-    name: str = "small_gap_cnn"
+    _target_: str = "infocam_lit.nets.wsol.small_gap_cnn"
     in_channels: int = 1
     widths: list[int] = field(default_factory=lambda: [32, 64, 128])
 
     def __post_init__(self) -> None:
-        _require(self.name == "small_gap_cnn", "model.net.name", "'small_gap_cnn' for this model", self.name)
         _require(self.in_channels >= 1, "model.net.in_channels", ">= 1", self.in_channels)
         _require(len(self.widths) >= 2 and all(w >= 1 for w in self.widths), "model.net.widths",
                  "two or more positive widths", self.widths)
 
 
 @dataclass
+class WSOLModelConfig:
+    _target_: str = "infocam_lit.modules.wsol.WSOLModule"
+    _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
+    net: WSOLNetConfig = field(default_factory=WSOLNetConfig)
+    optimizer: Any = MISSING  # {_target_: torch.optim.SGD, _partial_: true, lr: ..., ...}
+    scheduler: Any = None  # null, or {_target_: torch.optim.lr_scheduler.MultiStepLR, _partial_: true, ...}
+    new_layers_lr_mult: float = 1.0  # learning-rate factor of the layers not taken from ImageNet
+
+    def __post_init__(self) -> None:
+        _require(self.new_layers_lr_mult > 0, "model.new_layers_lr_mult", "> 0", self.new_layers_lr_mult)
+
+
+@dataclass
 class MultiLabelModelConfig:
     _target_: str = "infocam_lit.modules.multilabel.MultiLabelLocalizationModule"
+    _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     net: SmallGAPNetConfig = field(default_factory=SmallGAPNetConfig)
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    optimizer: Any = MISSING
+    scheduler: Any = None
 
 
 @dataclass
 class ClassifierModelConfig:
     _target_: str = "infocam_lit.modules.classifier.ClassifierModule"
+    _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     net: MLPNetConfig = field(default_factory=MLPNetConfig)
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    optimizer: Any = MISSING
+    scheduler: Any = None
 
 
 @dataclass
@@ -332,9 +311,11 @@ class InceptionV3ModelConfig(ClassifierModelConfig):
 @dataclass
 class MINEModelConfig:
     _target_: str = "infocam_lit.modules.mine.MINEModule"
+    _recursive_: bool = False  # the module builds net, optimizer and scheduler from their configs
     hidden_sizes: list[int] = field(default_factory=lambda: [100, 100, 100])
     ema_rate: float = 0.01  # moving-average rate of the DV denominator (bias correction)
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    optimizer: Any = MISSING
+    scheduler: Any = None
 
     def __post_init__(self) -> None:
         _require(all(h >= 1 for h in self.hidden_sizes), "model.hidden_sizes", ">= 1", self.hidden_sizes)
@@ -348,7 +329,7 @@ class TrainerConfig:
 
     _target_: str = "pytorch_lightning.Trainer"
     accelerator: str = "auto"
-    devices: Any = "auto"
+    devices: Any = 1
     num_nodes: int = 1
     strategy: str = "auto"
     precision: str = "32-true"
@@ -418,26 +399,25 @@ class CallbacksConfig:
     localization_figures: Optional[Any] = None
 
 
-# --------------------------------------------------------------------------- logger
-@dataclass
-class WandbConfig:
-    project: str = "infocam_lit"
-    entity: Optional[str] = None
-    group: Optional[str] = None
-    tags: list[str] = field(default_factory=list)
-    offline: bool = False  # forced on when no credentials are found
-    # upload checkpoints as W&B artifacts: false, true (best and last, at the end) or "all" (each one when
-    # saved); needs an online run, so an offline run keeps them in the run folder only
-    log_model: Any = False
-
-    def __post_init__(self) -> None:
-        _require(self.log_model in (False, True, "all"), "logger.wandb.log_model", "false, true or 'all'",
-                 self.log_model)
-
-
-@dataclass
-class LoggerConfig:
-    wandb: Optional[WandbConfig] = None
+# (group, name, schema): stored as schema/<group>/<name>
+SCHEMAS = (
+    ("loss", "loss", LossConfig),
+    ("data", "gmm", GMMDataConfig),
+    ("data", "mnist", MNISTDataConfig),
+    ("data", "cub_cls", CUBClassificationDataConfig),
+    ("data", "cub_wsol", CUBWSOLDataConfig),
+    ("data", "tiny_imagenet", TinyImageNetDataConfig),
+    ("data", "double_mnist", DoubleMNISTDataConfig),
+    ("model", "multilabel", MultiLabelModelConfig),
+    ("model", "wsol", WSOLModelConfig),
+    ("cam", "cam", CamConfig),
+    ("model", "classifier", ClassifierModelConfig),
+    ("model", "mnist_cnn", MNISTCNNModelConfig),
+    ("model", "inception_v3", InceptionV3ModelConfig),
+    ("model", "mine", MINEModelConfig),
+    ("trainer", "trainer", TrainerConfig),
+    ("callbacks", "callbacks", CallbacksConfig),
+)
 
 
 def register_configs() -> None:
@@ -446,25 +426,7 @@ def register_configs() -> None:
     resolvers that name run folders."""
     register_resolvers()
     cs = ConfigStore.instance()
-    for group, name, node in (
-        ("loss", "loss", LossConfig),
-        ("data", "gmm", GMMDataConfig),
-        ("data", "mnist", MNISTDataConfig),
-        ("data", "cub_cls", CUBClassificationDataConfig),
-        ("data", "cub_wsol", CUBWSOLDataConfig),
-        ("data", "tiny_imagenet", TinyImageNetDataConfig),
-        ("data", "double_mnist", DoubleMNISTDataConfig),
-        ("model", "multilabel", MultiLabelModelConfig),
-        ("model", "wsol", WSOLModelConfig),
-        ("cam", "cam", CamConfig),
-        ("model", "classifier", ClassifierModelConfig),
-        ("model", "mnist_cnn", MNISTCNNModelConfig),
-        ("model", "inception_v3", InceptionV3ModelConfig),
-        ("model", "mine", MINEModelConfig),
-        ("trainer", "trainer", TrainerConfig),
-        ("callbacks", "callbacks", CallbacksConfig),
-        ("logger", "logger", LoggerConfig),
-    ):
+    for group, name, node in SCHEMAS:
         cs.store(group=f"schema/{group}", name=name, node=node)
 
 
@@ -483,20 +445,73 @@ def typed_section(section: dict, group: str = "") -> DictConfig:
 
 
 def _schema_of(section: dict):
-    """The schema with the section's _target_; classifier schemas also differ by net.name."""
+    """The schema with the section's _target_; classifier schemas also differ by net._target_."""
     candidates = [schema for schema in DATA_SCHEMAS + MODEL_SCHEMAS if schema._target_ == section.get("_target_")]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    net_name = (section.get("net") or {}).get("name")
+    net_target = (section.get("net") or {}).get("_target_")
     for schema in candidates:
-        if schema.__dataclass_fields__["net"].default_factory().name == net_name:
+        if schema.__dataclass_fields__["net"].default_factory()._target_ == net_target:
             return schema
     return None
 
 
 def validate_config(cfg: DictConfig) -> None:
     """Run every section's range checks; raise ConfigError naming the key."""
-    for section in ("data", "model", "loss", "cam", "trainer", "callbacks", "logger"):
+    for section in ("data", "model", "loss", "cam", "trainer", "callbacks"):
         node = cfg.get(section)
         if node is not None and is_dataclass(OmegaConf.get_type(node)):
             OmegaConf.to_object(node)  # builds the dataclass, so __post_init__ runs
+    if cfg.get("model") is not None and "optimizer" in cfg.model:  # a family may configure its own
+        check_optimizer(cfg.model)
+    for name, entry in (OmegaConf.to_container(cfg.get("logger") or {}, resolve=False) or {}).items():
+        if entry:
+            check_logger(f"logger.{name}", entry)
+
+
+def check_optimizer(model: DictConfig) -> None:
+    """model.optimizer and model.scheduler are built once on a stand-in parameter, so a wrong
+    target, an unknown argument or a value out of range stops the run before any work."""
+    import torch
+    from hydra.utils import instantiate
+
+    optimizer, scheduler = model.get("optimizer"), model.get("scheduler")
+    for key, node in (("model.optimizer", optimizer), ("model.scheduler", scheduler)):
+        if node is None and key == "model.scheduler":
+            continue
+        _require(isinstance(node, DictConfig) and "_target_" in node, key,
+                 "a _target_ and its arguments (e.g. {_target_: torch.optim.SGD, _partial_: true, lr: 0.01})",
+                 OmegaConf.to_container(node) if isinstance(node, DictConfig) else node)
+        _require(node.get("_partial_") is True, f"{key}._partial_", "true (the module supplies the "
+                 + ("parameters)" if key == "model.optimizer" else "optimizer)"), node.get("_partial_"))
+    if "lr" in optimizer:  # torch accepts 0, which trains nothing
+        _require(optimizer.lr > 0, "model.optimizer.lr", "> 0", optimizer.lr)
+    try:
+        built = instantiate(optimizer, _convert_="all")([torch.nn.Parameter(torch.zeros(1))])
+    except Exception as error:  # noqa: BLE001 - the target's own message, under the key that caused it
+        raise ConfigError(f"model.optimizer: {type(error).__name__}: {error}") from None
+    if scheduler is not None:
+        try:
+            instantiate(scheduler, _convert_="all")(built)
+        except Exception as error:  # noqa: BLE001
+            raise ConfigError(f"model.scheduler: {type(error).__name__}: {error}") from None
+
+
+def check_logger(key: str, entry: dict) -> None:
+    """Every key of a logger entry is an argument its `_target_` takes."""
+    from hydra.utils import get_class
+
+    from infocam_lit.run.loggers import accepted_arguments
+
+    _require("_target_" in entry, key, "a _target_ and its arguments", entry)
+    try:
+        cls = get_class(entry["_target_"])
+    except Exception as error:  # noqa: BLE001
+        raise ConfigError(f"{key}._target_: {error}") from None
+    if issubclass(cls, WandbLogger) and entry.get("log_model", False) not in (False, True, "all"):
+        raise ConfigError(f"{key}.log_model must be false, true or 'all', got {entry['log_model']!r}")
+    accepted = accepted_arguments(cls)
+    unknown = sorted(set(entry) - {"_target_"} - (accepted if accepted is not None else set(entry)))
+    if unknown:
+        raise ConfigError(f"{key}: {cls.__name__} takes no argument {', '.join(unknown)}; "
+                          f"valid: {', '.join(sorted(accepted))}")

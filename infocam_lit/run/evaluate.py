@@ -42,7 +42,13 @@ def load_run_config(ckpt_path: str) -> dict:
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     if RUN_CONFIG_KEY not in checkpoint:
         raise ConfigError(f"{path} holds no experiment config: it was not written by infocam_lit's train task")
-    return checkpoint[RUN_CONFIG_KEY]
+    saved = checkpoint[RUN_CONFIG_KEY]
+    model = saved.get("model") or {}
+    if "name" in (model.get("net") or {}) or "name" in (model.get("optimizer") or {}):
+        raise ConfigError(f"{path} predates networks and optimisers configured by _target_ (model.net.name, "
+                          "model.optimizer.name): evaluate it with the infocam_lit version that trained it, or "
+                          "train again")
+    return saved
 
 
 def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictConfig:
@@ -75,7 +81,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     datamodule.setup("test")
     module_class = get_class(saved["model"]["_target_"])
     # The (restored, then overridden) model and loss settings replace the saved hyper-parameters.
-    hparams = {k: v for k, v in plain(cfg.model).items() if k != "_target_"}
+    hparams = {k: v for k, v in plain(cfg.model).items() if k not in ("_target_", "_recursive_")}
     hparams.update(group_inputs(cfg, saved["model"]["_target_"]))
     model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     require_contracts(model, datamodule)

@@ -1,19 +1,17 @@
-"""Experiment loggers: CSV in the run folder always, W&B when configured.
-
-W&B never prompts: without credentials (WANDB_API_KEY, a netrc entry for the
-W&B host, or WANDB_MODE=offline) the run is logged offline and one line says
-where it is and how to sync it.
-"""
+"""Experiment loggers from the `logger` config (each entry a `_target_` and its arguments): CSV in
+the run folder always, W&B through a thin wrapper that falls back to offline logging."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import netrc
 import os
 import secrets
 from pathlib import Path
 
-from pytorch_lightning.loggers import CSVLogger, Logger
+from hydra.utils import get_class
+from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 log = logging.getLogger(__name__)
@@ -34,43 +32,61 @@ def wandb_credentials_available() -> bool:
 
 def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, config: dict,
                   run_tags: dict | None = None) -> list[Logger]:
-    """CSV always; W&B when configured, with `run_tags` (a sweep's group, the config choices as tags)."""
-    loggers: list[Logger] = [CSVLogger(save_dir=output_dir, name="csv", version="")]
-    wandb_cfg = (logger_cfg or {}).get("wandb")
-    if wandb_cfg:
-        run_tags = run_tags or {}
-        wandb_cfg = {**wandb_cfg, "group": run_tags.get("group") or wandb_cfg.get("group"),
-                     "tags": [*(wandb_cfg.get("tags") or []), *run_tags.get("tags", [])]}
-        loggers.append(_wandb_logger(wandb_cfg, output_dir, run_name, config))
+    """Each entry of `logger` (a `_target_` and its arguments), with what only the run knows (the run
+    folder, its name, the W&B run id and config, a sweep's group and the config choices as tags) as
+    defaults the entry may override. A CSV file in the run folder is written whatever the config."""
+    loggers: list[Logger] = []
+    for entry in (logger_cfg or {}).values():
+        if not entry:
+            continue
+        cls = get_class(entry["_target_"])
+        arguments = {k: v for k, v in entry.items() if k != "_target_"}
+        if issubclass(cls, WandbLogger):
+            run_tags = run_tags or {}
+            arguments = {"name": run_name, "save_dir": output_dir, "id": _run_id(Path(output_dir)),
+                         "resume": "allow",  # a resumed run (ckpt_path=last) goes on logging into its W&B run
+                         "config": config, **arguments,
+                         "group": run_tags.get("group") or arguments.get("group"),
+                         "tags": [*(arguments.get("tags") or []), *run_tags.get("tags", [])]}
+        loggers.append(cls(**arguments))
+    if not any(isinstance(logger, CSVLogger) for logger in loggers):
+        loggers.insert(0, CSVLogger(save_dir=output_dir, name="csv", version=""))
     return loggers
 
 
-def _wandb_logger(wandb_cfg: dict, output_dir: str, run_name: str, config: dict) -> Logger:
-    from pytorch_lightning.loggers import WandbLogger
+def accepted_arguments(cls: type) -> set[str] | None:
+    """The keyword arguments a logger class takes (None: any). Lightning's WandbLogger hands its
+    **kwargs to wandb.init, so wandb.init's arguments count as its own."""
+    accepted: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(klass.__init__).parameters
+        accepted |= {name for name, p in parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+            return accepted - {"self"}
+        if klass is WandbLogger:
+            import wandb
 
-    offline = bool(wandb_cfg.get("offline")) or os.environ.get("WANDB_MODE") in ("offline", "dryrun")
-    if not offline and not wandb_credentials_available():
-        offline = True
-        os.environ["WANDB_MODE"] = "offline"
-        _announce_offline(output_dir)
-    log_model = wandb_cfg.get("log_model", False)
-    if offline and log_model:
-        _announce_checkpoints_not_uploaded(output_dir)
-        log_model = False  # W&B cannot upload artifacts from an offline run
-    logger = WandbLogger(
-        id=_run_id(Path(output_dir)),
-        resume="allow",  # a resumed run (ckpt_path=last) goes on logging into its W&B run
-        project=wandb_cfg.get("project", "infocam_lit"),
-        entity=wandb_cfg.get("entity"),
-        group=wandb_cfg.get("group"),
-        tags=list(wandb_cfg.get("tags") or []),
-        name=run_name,
-        save_dir=output_dir,
-        offline=offline,
-        log_model=log_model,
-        config=config,
-    )
-    return logger
+            return (accepted | set(inspect.signature(wandb.init).parameters)) - {"self"}
+    return None
+
+
+class FallbackWandbLogger(WandbLogger):
+    """Lightning's WandbLogger (every argument of it and of wandb.init works) that never prompts:
+    without credentials (WANDB_API_KEY, a netrc entry for the W&B host, or WANDB_MODE=offline) it
+    logs offline and says where the run is and how to sync it."""
+
+    def __init__(self, *, offline: bool = False, log_model: bool | str = False, save_dir: str = ".", **kwargs):
+        offline = bool(offline) or os.environ.get("WANDB_MODE") in ("offline", "dryrun")
+        if not offline and not wandb_credentials_available():
+            offline = True
+            os.environ["WANDB_MODE"] = "offline"
+            _announce_offline(save_dir)
+        if offline and log_model:
+            _announce_checkpoints_not_uploaded(save_dir)
+            log_model = False  # W&B cannot upload artifacts from an offline run
+        super().__init__(offline=offline, log_model=log_model, save_dir=save_dir, **kwargs)
 
 
 def _run_id(output_dir: Path) -> str:

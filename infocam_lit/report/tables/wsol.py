@@ -31,6 +31,12 @@ ABLATION_MAPS = {"cam": "neither", "infocam_noregion": "subtraction only", "cam_
 Key = tuple[str, str, bool, str]  # experiment, architecture, ADL, loss
 
 
+def net_name(net: dict) -> str:
+    """The architecture: the net's `_target_` function (e.g. infocam_lit.nets.wsol.resnet50 -> resnet50), or
+    the `name` of runs made before networks were configured by `_target_`."""
+    return net["name"] if "name" in net else net["_target_"].rsplit(".", 1)[-1]
+
+
 def _groups(runs: list[Run]) -> dict[Key, list[dict]]:
     """(experiment, architecture, ADL, loss) -> the metrics of its finished runs (one per seed)."""
     groups: dict[Key, list[dict]] = defaultdict(list)
@@ -39,7 +45,7 @@ def _groups(runs: list[Run]) -> dict[Key, list[dict]]:
         if run.failed or experiment not in EXPERIMENTS:
             continue
         net = run.config["model"]["net"]
-        groups[(experiment, net["name"], bool(net.get("adl", False)), run.config["loss"]["name"])].append(run.metrics)
+        groups[(experiment, net_name(net), bool(net.get("adl", False)), run.config["loss"]["name"])].append(run.metrics)
     return dict(sorted(groups.items()))
 
 
