@@ -9,7 +9,7 @@ from pathlib import Path
 
 from infocam_lit.maths import gmm
 from infocam_lit.report.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
-from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct
+from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct, wall_time
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Table2Row:
     acc: list[float] = field(default_factory=list)
     acc_bayes: list[float] = field(default_factory=list)
     mi_prior_corrected: list[float] = field(default_factory=list)
+    wall_time: list[float] = field(default_factory=list)  # seconds per run (timing.json)
 
 
 def estimator_name(config: dict) -> str:
@@ -49,6 +50,8 @@ def table2_rows(runs: list[Run]) -> list[Table2Row]:
         row.mi_se.append(m["test/mi_se"])
         row.mi_true = m["test/mi_true"]
         row.mi_mc.append(m["test/mi_mc"])
+        if (seconds := wall_time(run)) is not None:
+            row.wall_time.append(seconds)
         if "test/mi_prior_corrected" in m:
             row.mi_prior_corrected.append(m["test/mi_prior_corrected"])
         if "test/acc" in m:
@@ -61,7 +64,7 @@ def table2_rows(runs: list[Run]) -> list[Table2Row]:
 
 TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE",
                   "abs. error", "log softmax - log π read-out", "accuracy", "Bayes rule", "paper MI", "paper MC",
-                  "paper accuracy"]
+                  "paper accuracy", "wall time per run"]
 
 
 def table2_records(rows: list[Table2Row]) -> list[dict]:
@@ -87,6 +90,7 @@ def table2_records(rows: list[Table2Row]) -> list[dict]:
             "paper MI": table2_value(TABLE2_MI, r.imbalanced, r.estimator, r.dim),
             "paper MC": table2_value(TABLE2_MI, r.imbalanced, "mc", r.dim),
             "paper accuracy": table2_value(TABLE2_ACCURACY, r.imbalanced, r.estimator, r.dim),
+            "wall time per run": mean_std(r.wall_time)[0],
         })
     return records
 
@@ -99,6 +103,7 @@ def table2_markdown(records: list[dict]) -> str:
         fmt(rec["test SE"], 4), fmt(rec["abs. error"], 4), fmt(rec["prior-corrected read-out"], 4),
         pct(rec["accuracy"]), pct(rec["Bayes rule"]),
         fmt(rec["paper MI"], 2), fmt(rec["paper MC"], 2), pct(rec["paper accuracy"]),
+        "—" if math.isnan(rec["wall time per run"]) else f"{rec['wall time per run']:.0f} s",
     ] for rec in records]
     return markdown_table(TABLE2_COLUMNS, rows)
 

@@ -15,7 +15,16 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.report.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
-from infocam_lit.report.runs import Run, mann_whitney_p, markdown_table, mean_std, mean_std_cell, p_value, pct
+from infocam_lit.report.runs import (
+    Run,
+    mann_whitney_p,
+    markdown_table,
+    mean_std,
+    mean_std_cell,
+    p_value,
+    pct,
+    wall_time,
+)
 
 LOSSES = ("sigmoid", "pc_sigmoid")
 MAPS = {"cam": "CAM", "infocam": "infoCAM"}
@@ -111,11 +120,19 @@ def _verdicts(by_loss: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
+def _wall_times(seconds: dict[str, list[float]]) -> str:
+    times = [f"{loss} {statistics.fmean(seconds[loss]):.0f} s" for loss in LOSSES if seconds.get(loss)]
+    return "- Wall time per run (timing.json, mean over runs): " + (", ".join(times) or "not recorded") + "."
+
+
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
     by_loss: dict[str, list[dict]] = defaultdict(list)
+    seconds: dict[str, list[float]] = defaultdict(list)
     for run in runs:
         if not run.failed and run.config.get("experiment_name") == "double_mnist":
             by_loss[run.config["loss"]["name"]].append(run.metrics)
+            if (time := wall_time(run)) is not None:
+                seconds[run.config["loss"]["name"]].append(time)
     if not by_loss:
         return None
     digit_columns, digit_rows, digit_records = _classification(by_loss)
@@ -124,7 +141,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         "### Table 5: per-digit accuracy on double-digit MNIST (recall among canvases containing the digit; "
         "mean ± std over seeds)",
         markdown_table(digit_columns, digit_rows),
-        "\n".join(_verdicts(by_loss)),
+        "\n".join(_verdicts(by_loss) + [_wall_times(seconds)]),
         "### Double-digit MNIST localisation (hit: IoU >= 0.5 with that digit's box; pointing: the map's "
         "maximum inside it)",
         "τ = 0.2 is the paper's threshold; val τ is chosen per map on the validation canvases and applied to "
