@@ -81,6 +81,8 @@ def render_tables(runs_dir: Path, out: Path, link_from: Path) -> dict[str, Rende
     for name, table in TABLES.items():
         runs = find_runs(runs_dir / table.folder) if by_folder and (runs_dir / table.folder).is_dir() else all_runs
         table_out = out / table.folder if by_folder else out
+        if runs:
+            table_out.mkdir(parents=True, exist_ok=True)  # figures go there (a fresh folder under --check)
         result = table.render(runs, table_out, link_from) if runs else None
         if result is not None:
             markdown, records = result
