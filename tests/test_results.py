@@ -50,3 +50,32 @@ def test_mnist_runs_are_on_the_official_files_with_every_named_key(table):
                 assert m[f"{split}/mi"] <= m[f"{split}/label_entropy"] + 1e-9
         assert (run.folder / "timing.json").is_file()
         assert imbalance_ratio(run.config) in (1.0, 10.0, 100.0)
+
+
+def test_table5_runs_carry_every_localisation_key():
+    runs = committed("table5")
+    if not runs:
+        pytest.skip("no runs committed under docs/results/table5 yet")
+    for run in runs:
+        assert not run.failed, run.folder
+        m = run.metrics
+        for key in ("acc_digit_mean", "exact_match", "macro_f1"):
+            assert f"test/{key}" in m, (run.folder, key)
+        for name in ("cam", "infocam"):
+            for key in ("loc_acc", "loc_acc_val_tau", "maxboxacc_iou30", "maxboxacc_iou50", "maxboxacc_iou70",
+                        "maxboxacc_v2", "pointing"):
+                assert f"test/{name}/{key}" in m and f"test/{name}/{key}_digit/0" in m, (run.folder, name, key)
+            assert 0 <= m[f"test/{name}/val_tau"] < 1, run.folder
+        assert (run.folder / "timing.json").is_file()
+
+
+def test_table2_runs_cover_every_setting_with_their_ground_truth():
+    runs = [run for run in committed("table2") if not run.failed]
+    if not runs:
+        pytest.skip("no runs committed under docs/results/table2 yet")
+    for run in runs:
+        for key in ("test/mi", "test/mi_se", "test/mi_true", "test/mi_mc", "train/mi"):
+            assert key in run.metrics, (run.folder, key)
+        assert (run.folder / "timing.json").is_file()
+    settings = {(run.config["data"]["dim"], run.config["data"]["imbalanced"]) for run in runs}
+    assert settings <= {(d, i) for d in (1, 2, 5, 10) for i in (False, True)}
