@@ -22,25 +22,24 @@ def config_dir() -> str:
                             f"{PACKAGE.parent / 'conf'} (a checkout) holds train.yaml; reinstall infocam_lit")
 
 
+def _run_hydra(config_name: str, task) -> None:
+    """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`."""
+    register_configs()
+
+    @hydra.main(version_base="1.3", config_path=config_dir(), config_name=config_name)
+    def main(cfg: DictConfig) -> None:
+        task(cfg)
+
+    main()
+
+
 def train_main() -> None:
     from infocam_lit.run.train import train
 
-    register_configs()
-
-    @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-    def main(cfg: DictConfig) -> None:
-        train(cfg)
-
-    main()
+    _run_hydra("train", train)
 
 
 def evaluate_main() -> None:
     from infocam_lit.run.evaluate import evaluate
 
-    register_configs()
-
-    @hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")
-    def main(cfg: DictConfig) -> None:
-        evaluate(cfg)
-
-    main()
+    _run_hydra("evaluate", evaluate)
