@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # local wheel cache of our machines; elsewhere pip fetches them).
 TORCH_PAIR ?= torch==2.14.1 torchvision==0.29.1
 export WANDB_SILENT := true
+# The suite runs on TEST_WORKERS processes (pytest-xdist, one thread each): most of its time is
+# train.py subprocesses starting up on one core, so two workers halve it on a 2-core machine.
+TEST_WORKERS ?= 2
 
 .PHONY: install train test test-fast bench lint clean
 
@@ -21,10 +24,10 @@ train: install
 	$(PYTHON) train.py
 
 test: install
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: install
-	$(PYTHON) -m pytest -q -m "not slow and not subprocess"
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not slow and not subprocess"
 
 bench: install
 	$(PYTHON) benchmarks/gmm_loader.py

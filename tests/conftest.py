@@ -14,6 +14,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Under `pytest -n N` (pytest-xdist) the workers share the cores: one thread per process, for the
+# workers and the train.py / evaluate.py they start, or OpenMP threads spin against each other.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _offline_wandb(tmp_path_factory):
