@@ -24,10 +24,10 @@ train: install
 	$(PYTHON) train.py
 
 test: install
-	$(PYTHON) -m pytest -q -n $(TEST_WORKERS)
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: install
-	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not slow and not subprocess"
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow and not subprocess"
 
 bench: install
 	$(PYTHON) benchmarks/gmm_loader.py

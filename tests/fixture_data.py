@@ -6,6 +6,9 @@ learn something, and CUB images have a coloured object at a known box.
 
 from __future__ import annotations
 
+import io
+import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +131,24 @@ def make_tiny_imagenet(root: Path, num_classes: int = 3, train_per_class: int = 
             corners[f"val/images/{name}"] = box
     (folder / "val" / "val_annotations.txt").write_text("\n".join(val_lines) + "\n")
     return folder, corners
+
+
+def archive_folder(folder: Path, archive: Path, extra_top_level: dict[str, str] | None = None) -> Path:
+    """Pack `folder` (kept as the archive's top-level folder) into a .tgz or .zip as the official archives
+    are, with optional extra top-level files (CUB's archive also holds attributes.txt)."""
+    extra = extra_top_level or {}
+    if archive.suffix == ".zip":
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for path in sorted(folder.rglob("*")):
+                zipped.write(path, path.relative_to(folder.parent))
+            for name, text in extra.items():
+                zipped.writestr(name, text)
+    else:
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(folder, arcname=folder.name)
+            for name, text in extra.items():
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return archive

@@ -84,3 +84,15 @@ def test_bad_arguments_name_the_valid_values():
         compute_maps(FEATURES, WEIGHT, torch.tensor([0]), "cam", region_size=3, region_mode="valid")
     with pytest.raises(ValueError, match="region_size must be >= 1"):
         compute_maps(FEATURES, WEIGHT, torch.tensor([0]), "cam", region_size=0)
+
+
+def test_nearest_upsampling_repeats_each_cell():
+    """cam.upsample=nearest: F.interpolate takes no align_corners for it."""
+    from infocam_lit.maths.cam import upsampled_maps
+
+    features = torch.rand(2, 3, 4, 4)
+    weight = torch.rand(5, 3)
+    classes = torch.tensor([0, 4])
+    maps = upsampled_maps(features, weight, classes, {"cam": ("cam", 1)}, (8, 8), upsample="nearest")
+    small = compute_maps(features, weight, classes, "cam", 1)
+    assert torch.equal(maps["cam"], small.repeat_interleave(2, 1).repeat_interleave(2, 2))

@@ -45,7 +45,7 @@ def test_mnist_pc_softmax_reports_macro_accuracy(tmp_path):
 def test_mnist_missing_data_is_a_clear_error(tmp_path):
     result = run_entry("train.py", tmp_path / "run", "experiment=mnist", f"data.root={tmp_path / 'none'}",
                        "logger=csv", check=False)
-    assert result.returncode != 0
+    assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "MNIST files missing in" in result.stderr and "train-images-idx3-ubyte" in result.stderr
 
 
@@ -86,3 +86,18 @@ def test_pretrained_inception_scales_its_input_like_torchvision(monkeypatch):
     monkeypatch.setattr(inception, "load_pretrained", lambda *args, **kwargs: None)
     assert inception.InceptionV3Classifier(3, pretrained=True).net.transform_input
     assert not inception.InceptionV3Classifier(3, pretrained=False).net.transform_input
+
+
+def test_frozen_inception_trains_its_heads_and_dropout_and_freezes_every_batch_norm():
+    import torch
+
+    from infocam_lit.nets.inception import InceptionV3Classifier
+
+    net = InceptionV3Classifier(num_classes=3, pretrained=False, freeze_backbone=True).train()
+    assert net.net.dropout.training  # the trained head's dropout
+    frozen_norms = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert frozen_norms and not any(m.training for m in frozen_norms)  # AuxLogits' included
+    before = net.net.AuxLogits.conv0.bn.running_mean.clone()
+    logits, aux = net(torch.randn(2, 3, 299, 299))  # still returns the auxiliary logits
+    assert aux.shape == (2, 3)
+    assert torch.equal(net.net.AuxLogits.conv0.bn.running_mean, before)

@@ -202,3 +202,33 @@ def test_a_checkpoint_from_before_target_configs_fails_with_one_message(tmp_path
                                            "optimizer": {"name": "adam", "lr": 1e-3}}}}, path)
     with pytest.raises(ConfigError, match="predates networks and optimisers configured by _target_"):
         load_run_config(str(path))
+
+
+def test_evaluate_names_its_run_folder_after_the_checkpoints_experiment(tmp_path):
+    """A WSOL checkpoint evaluated without experiment=... lands under outputs/wsol_cub/evaluate/, not
+    under the composed default's mi_gmm/."""
+    import torch
+
+    from infocam_lit.run.run_files import RUN_CONFIG_KEY
+
+    path = tmp_path / "wsol.ckpt"
+    torch.save({RUN_CONFIG_KEY: {"experiment_name": "wsol_cub", "model": {}}}, path)
+    run_dir = compose_train(f"ckpt_path={path}", config_name="evaluate").hydra.run.dir
+    assert "/wsol_cub/evaluate/" in run_dir
+    for unreadable in (f"ckpt_path={tmp_path / 'absent.ckpt'}", "ckpt_path=null"):
+        assert "/mi_gmm/evaluate/" in compose_train(unreadable, config_name="evaluate").hydra.run.dir
+    assert "/mi_gmm/evaluate/" in compose_train(config_name="evaluate").hydra.run.dir  # ckpt_path not given
+
+
+def test_the_progress_bar_can_be_turned_off(monkeypatch):
+    from pytorch_lightning.callbacks import RichProgressBar
+
+    from infocam_lit.run import progress
+    from infocam_lit.run.common import build_trainer
+
+    monkeypatch.setattr(progress, "interactive", lambda: True)  # as on a terminal
+    for wanted in (True, False):
+        cfg = compose_train(f"trainer.enable_progress_bar={wanted}", "logger=csv")
+        validate_config(cfg)
+        trainer = build_trainer(cfg, [], "bar")
+        assert isinstance(trainer.progress_bar_callback, RichProgressBar) is wanted

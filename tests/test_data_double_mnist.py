@@ -56,6 +56,7 @@ def test_no_test_digit_in_training_canvases_and_the_cache(tmp_path):
     make_mnist(tmp_path / "data", n_train=600, n_test=200)
     dm = datamodule("double_mnist", root=str(tmp_path / "data"), train_canvases=500, val_canvases=100,
                                test_canvases=200, cache_dir=str(tmp_path / "cache"))
+    dm.prepare_data()  # writes the cache (once per node; setup runs on every rank and only reads it)
     dm.setup()
     from infocam_lit.data.mnist import load_mnist_split
 

@@ -105,3 +105,22 @@ def test_tiny_imagenet_missing_image_is_named(tmp_path):
     victim.unlink()
     with pytest.raises(DatasetError, match="val_1.JPEG"):
         datamodule("tiny_imagenet", root=str(tmp_path)).setup()
+
+
+def test_a_box_the_centre_crop_cuts_away_is_dropped_and_counted(tmp_path):
+    """A box wholly outside the legacy centre crop is dropped (was: a 1-pixel box at the edge)."""
+    from torchvision.transforms import v2
+
+    from infocam_lit.data.image_items import BoxedTransform, collate_items
+
+    transform = BoxedTransform([v2.Resize((80, 80), antialias=True), v2.CenterCrop(64)])
+    image = torch.zeros(3, 80, 80, dtype=torch.uint8)
+    boxes = torch.tensor([[0.0, 0.0, 5.0, 5.0], [20.0, 20.0, 40.0, 40.0], [74.0, 10.0, 79.0, 30.0]])
+    _, kept = transform(image, boxes)
+    assert kept.tolist() == [[12.0, 12.0, 32.0, 32.0]]
+    _, edge = transform(image, torch.tensor([[5.0, 5.0, 8.0, 9.0]]))  # one pixel row/column inside
+    assert edge.tolist() == [[0.0, 0.0, 0.0, 1.0]]
+    items = [{"image": torch.zeros(3, 2, 2), "label": 0, "boxes": kept, "dropped_boxes": 2},
+             {"image": torch.zeros(3, 2, 2), "label": 1, "boxes": kept[:0], "dropped_boxes": 1}]
+    batch = collate_items(items)
+    assert batch["box_count"].tolist() == [1, 0] and batch["dropped_boxes"].tolist() == [2, 1]

@@ -73,6 +73,11 @@ def test_evaluate_rebuilds_the_same_test_split(pc_run, tmp_path):
     run_entry("evaluate.py", tmp_path / "eval_seed", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
               "data.seed=123")
     assert read_metrics(tmp_path / "eval_seed")["test/mi_mc"] != trained["test/mi_mc"]
+    # a model setting the checkpoint does not fit: one message naming the file, no traceback
+    wrong = run_entry("evaluate.py", tmp_path / "wrong", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
+                      "model.net.hidden_sizes=[7]", check=False)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert "best.ckpt does not fit the configured model (Unexpected key(s) in state_dict: " in wrong.stderr
 
 
 def test_evaluate_applies_loss_overrides_to_the_readout(pc_run, tmp_path):
@@ -103,10 +108,15 @@ def test_same_seed_same_metrics(tmp_path):
 
 
 def test_bad_value_stops_before_any_work(tmp_path):
+    """An expected error: its one message and exit status 1, no traceback (failed.txt keeps it, and
+    HYDRA_FULL_ERROR=1 shows it)."""
     result = run_entry("train.py", tmp_path, *TINY, "data.dim=0", check=False)
-    assert result.returncode != 0
-    assert "data.dim must be >= 1, got 0" in result.stderr
+    assert result.returncode == 1
+    assert "Error: data.dim must be >= 1, got 0" in result.stderr and "Traceback" not in result.stderr
+    assert "Traceback" in (tmp_path / "failed.txt").read_text()
     assert not (tmp_path / "checkpoints").exists()
+    full = run_entry("train.py", tmp_path / "full", *TINY, "data.dim=0", check=False, env={"HYDRA_FULL_ERROR": "1"})
+    assert full.returncode == 1 and "Traceback" in full.stderr and "data.dim must be >= 1" in full.stderr
 
 
 def test_wandb_without_credentials_goes_offline_with_one_line(tmp_path):

@@ -234,3 +234,9 @@ def test_pointing_just_outside_a_box_is_a_miss():
     outside = pointing_hits(maps, torch.tensor([[[2.0, 2.0, 5.0, 4.0]]]), torch.tensor([1]))
     below = pointing_hits(maps, torch.tensor([[[2.0, 5.0, 7.0, 7.0]]]), torch.tensor([1]))
     assert inside.tolist() == [True] and outside.tolist() == [False] and below.tolist() == [False]
+
+
+@pytest.mark.parametrize("step", [0.01, 0.03, 0.07, 0.1, 0.3, 0.4, 0.5, 0.001])
+def test_the_threshold_grid_is_wsolevaluations_arange(step):
+    """round(1 / step) values lost the last threshold for 0.03, 0.07, 0.3, 0.4 (0.4 gave 0, 0.4 only)."""
+    assert threshold_grid(step).numpy() == pytest.approx(np.arange(0, 1, step), abs=1e-12)

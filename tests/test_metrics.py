@@ -45,7 +45,7 @@ def test_dv_bound_at_the_optimal_critic_is_the_monte_carlo_mi():
     log_lik = gmm.log_likelihoods(x)
     t_all = log_lik - torch.logsumexp(log_lik + prior.log(), 1, keepdim=True)
     metric = DonskerVaradhanBound()
-    metric.update(t_all.gather(1, y[:, None]).squeeze(1), (t_all.exp() * prior).sum(1))
+    metric.update(t_all.gather(1, y[:, None]).squeeze(1), torch.logsumexp(t_all + prior.log(), 1))
     bound, se = metric.compute()
     pmi = gmm.pointwise_mi(x, y, prior)
     assert bound.item() == pytest.approx(pmi.mean().item(), abs=1e-9)
@@ -54,5 +54,24 @@ def test_dv_bound_at_the_optimal_critic_is_the_monte_carlo_mi():
 
 def test_dv_bound_of_a_constant_critic_is_zero():
     metric = DonskerVaradhanBound()
-    metric.update(torch.full((10,), 2.0, dtype=torch.float64), torch.full((10,), math.exp(2.0), dtype=torch.float64))
+    metric.update(torch.full((10,), 2.0, dtype=torch.float64), torch.full((10,), 2.0, dtype=torch.float64))
     assert metric.compute()[0].item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_dv_bound_and_its_error_stay_finite_for_huge_critic_values():
+    """The bound is invariant to adding a constant to T; with T ~ 1000, exp(T) overflows float64, so the
+    sums must be taken in log space."""
+    generator = torch.Generator().manual_seed(0)
+    t_all = torch.randn(500, 4, generator=generator, dtype=torch.float64)
+    y = torch.randint(0, 4, (500,), generator=generator)
+    log_prior = torch.full((4,), math.log(0.25), dtype=torch.float64)
+    results = []
+    for shift in (0.0, 1000.0):
+        metric = DonskerVaradhanBound()
+        shifted = t_all + shift
+        for rows in torch.arange(500).split(128):  # several batches, as in a test loop
+            metric.update(shifted[rows].gather(1, y[rows, None]).squeeze(1),
+                          torch.logsumexp(shifted[rows] + log_prior, 1))
+        results.append([v.item() for v in metric.compute()])
+    assert all(math.isfinite(v) for v in results[1])
+    assert results[1] == pytest.approx(results[0], abs=1e-9)

@@ -90,3 +90,17 @@ def test_epoch_values_are_logged_from_the_module_device(monkeypatch):
     assert log_epoch_values(module, values, prog_bar=True) == {"test/acc": 0.5, "test/mi": 1.25}
     assert all(v.device.type == "meta" and v.dtype == torch.float32 for v in logged["values"].values())
     assert logged["sync_dist"] is True and logged["prog_bar"] is True
+
+
+@pytest.mark.parametrize("posthoc_tau", [0.0, 1e6])
+def test_the_posthoc_adjustment_follows_loss_posthoc_tau(tmp_path, posthoc_tau):
+    """argmax n - tau log pi: tau = 0 is the plain prediction; a huge tau always predicts the rarest class."""
+    dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None,
+                             loss={"name": "softmax", "posthoc_tau": posthoc_tau}, **dm.model_kwargs())
+    quiet_trainer(tmp_path).test(model, datamodule=dm, verbose=False)
+    results = model.test_results
+    if posthoc_tau == 0:
+        assert results["test/acc_posthoc"] == results["test/acc"]
+    else:
+        assert results["test/acc_macro_posthoc"] == pytest.approx(1 / 5)  # class 0 (pi = 1/15) only

@@ -40,3 +40,25 @@ def test_unreachable_download_says_how_to_run_offline(monkeypatch):
     message = str(info.value)
     assert "model.net.pretrained=false" in message and "name resolution" in message
     assert pretrained.DOWNLOAD_TIMEOUT_S <= 60
+
+
+def test_downloaded_weights_are_checked_against_the_hash_in_their_name(tmp_path, monkeypatch):
+    """torchvision's file names carry the first hex digits of the file's SHA-256; a file that does not
+    match them (corrupt or tampered) is refused, not loaded."""
+    import io
+
+    from torchvision.models import Weights, WeightsEnum
+
+    from tests.fixture_server import FileServer
+
+    buffer = io.BytesIO()
+    torch.save(nn.Linear(3, 2).state_dict(), buffer)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    with FileServer() as server:
+        server.files["/toy-0123abcd.pth"] = buffer.getvalue()  # its SHA-256 does not start with 0123abcd
+
+        class ToyWeights(WeightsEnum):
+            V1 = Weights(url=server.url("/toy-0123abcd.pth"), transforms=None, meta={})
+
+        with pytest.raises(PretrainedWeightsError, match="hash"):
+            load_pretrained(nn.Linear(3, 2), ToyWeights.V1, True, "toy")

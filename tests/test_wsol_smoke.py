@@ -72,4 +72,5 @@ def test_wsol_tiny_imagenet(tmp_path):
 def test_missing_cub_is_a_clear_error(tmp_path):
     result = run_entry("train.py", tmp_path / "run", "experiment=wsol_cub", f"data.root={tmp_path}", *SMALL,
                        check=False)
-    assert result.returncode != 0 and "CUB-200-2011 not found in" in result.stderr
+    assert result.returncode == 1 and "CUB-200-2011 not found in" in result.stderr
+    assert "Traceback" not in result.stderr and "data.download=true" in result.stderr

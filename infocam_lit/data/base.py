@@ -17,6 +17,11 @@ class ExperimentDataModule(pl.LightningDataModule):
         fraction of training samples holding each label."""
         raise NotImplementedError(f"{type(self).__name__} must define label_prior")
 
+    def is_prepared(self) -> bool:
+        """Whether `prepare_data` (downloads, caches) has nothing left to do. The run layer calls
+        `prepare_data` on each node's local rank 0 only; the node's other ranks wait until this holds."""
+        return True
+
     def model_kwargs(self) -> dict:
         """What a module's constructor needs to know about this data, as plain values (its hparams)."""
         return {}

@@ -12,6 +12,9 @@ validation is a seeded tenth of each class's official training images;
 `imbalanced=true` drops a seeded half of the train and validation images of a
 seeded half of the classes; `test` is the official test split and `test_imb`
 the same split with half the test images of those classes dropped.
+
+`download=true` fetches the official archive (or `url`, checked against `md5`) through
+`data/archive.py` when the folder is absent; with the official MD5 the official counts are checked too.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
+from infocam_lit.data.archive import Archive
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, read_rgb
 from infocam_lit.data.prior import label_frequencies
@@ -30,8 +34,12 @@ from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule, 
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
                   "classes.txt")
-HOW_TO_GET = ("Download CUB_200_2011.tgz from the Caltech-UCSD Birds-200-2011 page and extract it under "
-              "data.root (it creates the CUB_200_2011/ folder).")
+URL = "https://data.caltech.edu/records/65de6-vp158/files/CUB_200_2011.tgz"
+MD5 = "97eceeb196236b17998738112f37df78"
+OFFICIAL_COUNTS = {"images": 11_788, "classes": 200, "training images": 5_994}
+HOW_TO_GET = (f"Set data.download=true to fetch it (1.1 GB) from {URL}, or, offline, download CUB_200_2011.tgz "
+              f"(MD5 {MD5}) on a machine with internet access and extract it under data.root (it creates the "
+              "CUB_200_2011/ folder); data.url=file:///path/to/CUB_200_2011.tgz with data.download=true does that.")
 
 
 @dataclass
@@ -120,7 +128,17 @@ class CUBImages(Dataset):
         index = self.indices[i]
         image = read_rgb(self.meta.paths[index])
         image, boxes = self.transform(image, self.meta.boxes[index : index + 1])
-        return {"image": image, "label": int(self.meta.labels[index]), "boxes": boxes}
+        return {"image": image, "label": int(self.meta.labels[index]), "boxes": boxes, "dropped_boxes": 1 - len(boxes)}
+
+
+def verify_cub(root: Path, official: bool) -> None:
+    """Every image the metadata lists exists (read_cub_metadata checks), and, for the official archive,
+    the official counts hold."""
+    meta = read_cub_metadata(root)
+    counts = {"images": len(meta.paths), "classes": meta.num_classes, "training images": int(meta.is_train.sum())}
+    wrong = [f"{counts[k]:,} {k} (official: {v:,})" for k, v in OFFICIAL_COUNTS.items() if official and counts[k] != v]
+    if wrong:
+        raise DatasetError(f"{meta.folder} holds {', '.join(wrong)}; the archive is not the official one. {HOW_TO_GET}")
 
 
 # --------------------------------------------------------------------------- splits
@@ -172,13 +190,20 @@ def inception_transforms(image_size: int) -> dict[str, BoxedTransform]:
 
 
 class CUBDataModule(ImageFolderDataModule):
-    """What both CUB DataModules share: the metadata, read once; `make_splits(meta)` decides the splits."""
+    """What both CUB DataModules share: the download, the metadata, read once; `make_splits(meta)`
+    decides the splits."""
 
-    def __init__(self, root: str, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
-        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
-        self.root = root
+    official_md5 = MD5
+
+    def __init__(self, root: str, download: bool, url: str, md5: str | None, batch_size: int,
+                 eval_batch_size: int, num_workers: int, pin_memory: bool):
+        super().__init__(root, download, Archive(url, md5, "CUB_200_2011", HOW_TO_GET), batch_size,
+                         eval_batch_size, num_workers, pin_memory)
         self.meta: CUBMetadata | None = None
         self.splits: dict[str, torch.Tensor] = {}
+
+    def verify(self, root: Path, official: bool) -> None:
+        verify_cub(root, official)
 
     def setup(self, stage: str | None = None) -> None:
         if self.meta is None:
@@ -202,9 +227,9 @@ class CUBDataModule(ImageFolderDataModule):
 class CUBClassificationDataModule(CUBDataModule):
     test_split_names = ("test", "test_imb")
 
-    def __init__(self, root: str, imbalanced: bool, seed: int, image_size: int,
-                 batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
-        super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
+    def __init__(self, root: str, download: bool, url: str, md5: str | None, imbalanced: bool, seed: int,
+                 image_size: int, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+        super().__init__(root, download, url, md5, batch_size, eval_batch_size, num_workers, pin_memory)
         self.imbalanced = imbalanced
         self.seed = seed
         self.image_size = image_size
@@ -235,10 +260,9 @@ class CUBWSOLDataModule(CUBDataModule):
 
     test_split_names = WSOL_TEST_SPLITS
 
-    def __init__(self, root: str, resize_size: int, crop_size: int,
-                 eval_transform: str, batch_size: int, eval_batch_size: int,
-                 num_workers: int, pin_memory: bool):
-        super().__init__(root, batch_size, eval_batch_size, num_workers, pin_memory)
+    def __init__(self, root: str, download: bool, url: str, md5: str | None, resize_size: int, crop_size: int,
+                 eval_transform: str, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+        super().__init__(root, download, url, md5, batch_size, eval_batch_size, num_workers, pin_memory)
         self.image_size = crop_size
         self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)
 

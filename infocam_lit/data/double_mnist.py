@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import torch
@@ -26,6 +28,7 @@ from infocam_lit.data.mnist import (
     MEAN,
     STD,
     download_mnist,
+    files_present,
     find_file,
     load_mnist_split,
     raw_folder,
@@ -89,9 +92,27 @@ class DoubleMNISTDataModule(InMemoryDataModule):
         self.splits: dict[str, dict[str, torch.Tensor]] = {}
 
     def prepare_data(self) -> None:
-        folder = raw_folder(self.root)
-        if self.download and any(find_file(folder, n) is None for pair in FILES.values() for n in pair):
+        """The MNIST files (when download is on) and the canvas cache: written once per node, under a
+        unique temporary name renamed into place, so concurrent writers never mix their bytes."""
+        if self.download and not files_present(self.root):
             download_mnist(self.root)
+        cache = self.cache_file()
+        if cache is not None and not cache.is_file():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(prefix=f".{cache.name}.", suffix=".incomplete", dir=cache.parent)
+            os.close(handle)
+            try:
+                torch.save(self.build_splits(), tmp)
+                os.replace(tmp, cache)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+            log.info("double-digit MNIST canvases cached in %s", cache)
+
+    def is_prepared(self) -> bool:
+        if not files_present(self.root):
+            return not self.download  # without download, setup names the missing files
+        cache = self.cache_file()
+        return cache is None or cache.is_file()
 
     def cache_key(self) -> str:
         digest = hashlib.sha256()
@@ -102,27 +123,28 @@ class DoubleMNISTDataModule(InMemoryDataModule):
         digest.update(repr((self.seed, self.slot_prob, self.val_fraction, sorted(self.counts.items()))).encode())
         return digest.hexdigest()[:20]
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.splits:
-            return
-        cache = Path(self.cache_dir) / f"double_mnist_{self.cache_key()}.pt" if self.cache_dir else None
-        if cache is not None and cache.is_file():
-            self.splits = torch.load(cache, weights_only=True)
-            log.info("double-digit MNIST canvases loaded from %s", cache)
-            return
+    def cache_file(self) -> Path | None:
+        return Path(self.cache_dir) / f"double_mnist_{self.cache_key()}.pt" if self.cache_dir else None
+
+    def build_splits(self) -> dict[str, dict[str, torch.Tensor]]:
         generator = torch.Generator().manual_seed(self.seed)
         images, digits = load_mnist_split(self.root, "train")
         sources = split_training_file(len(digits), self.val_fraction, generator)
-        for split in ("train", "val"):
-            self.splits[split] = build_canvases(images[sources[split]], digits[sources[split]], self.counts[split],
-                                                self.slot_prob, generator)
+        splits = {split: build_canvases(images[sources[split]], digits[sources[split]], self.counts[split],
+                                        self.slot_prob, generator) for split in ("train", "val")}
         test_images, test_digits = load_mnist_split(self.root, "test")
-        self.splits["test"] = build_canvases(test_images, test_digits, self.counts["test"], self.slot_prob, generator)
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp")
-            torch.save(self.splits, tmp)
-            tmp.replace(cache)
+        splits["test"] = build_canvases(test_images, test_digits, self.counts["test"], self.slot_prob, generator)
+        return splits
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        cache = self.cache_file()
+        if cache is not None and cache.is_file():
+            self.splits = torch.load(cache, weights_only=True)
+            log.info("double-digit MNIST canvases loaded from %s", cache)
+        else:
+            self.splits = self.build_splits()
 
     @property
     def label_prior(self) -> list[float]:

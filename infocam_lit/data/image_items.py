@@ -2,7 +2,8 @@
 boxes with the image, and the collate function (shared by CUB and Tiny-ImageNet).
 
 An item is a dict: `image` (3, H, W) float, `label` int, `boxes` (K, 4) float,
-inclusive pixel corners (x0, y0, x1, y1) in the transformed image, clipped to it.
+inclusive pixel corners (x0, y0, x1, y1) in the transformed image, clipped to it,
+and `dropped_boxes`, how many boxes fell wholly outside it (a crop) and were dropped.
 
 Boxes move through a resize or crop by SPEC §4.2's rule: an inclusive box is
 the continuous span [x0, x1 + 1); the span is transformed; then
@@ -54,17 +55,23 @@ class BoxedTransform:
         self.to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
 
     def __call__(self, image: torch.Tensor, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The transformed image and the boxes that overlap it; a box wholly outside (cut away by a
+        crop) is dropped, not turned into a 1-pixel box at the edge."""
         height, width = image.shape[-2:]
         spans = tv_tensors.BoundingBoxes(inclusive_to_span(boxes.float()), format="XYXY",
                                          canvas_size=(height, width))
         image, spans = self.geometric(tv_tensors.Image(image), spans)
         out_height, out_width = image.shape[-2:]
-        return self.to_float(image).as_subclass(torch.Tensor), span_to_inclusive(
-            spans.as_subclass(torch.Tensor), out_width, out_height)
+        spans = spans.as_subclass(torch.Tensor)
+        inside_x = spans[:, 2].clamp(max=out_width) - spans[:, 0].clamp(min=0)
+        inside_y = spans[:, 3].clamp(max=out_height) - spans[:, 1].clamp(min=0)
+        spans = spans[(inside_x > _EPS) & (inside_y > _EPS)]
+        return self.to_float(image).as_subclass(torch.Tensor), span_to_inclusive(spans, out_width, out_height)
 
 
 def collate_items(items: list[dict]) -> dict:
-    """Stack images and labels; pad boxes to (B, K_max, 4) with -1, `box_count` (B,) says how many are real."""
+    """Stack images and labels; pad boxes to (B, K_max, 4) with -1, `box_count` (B,) says how many are
+    real; `dropped_boxes` (B,) counts the boxes a crop cut away."""
     counts = torch.tensor([len(item["boxes"]) for item in items])
     boxes = torch.full((len(items), max(int(counts.max()), 1), 4), -1.0)
     for i, item in enumerate(items):
@@ -74,6 +81,7 @@ def collate_items(items: list[dict]) -> dict:
         "label": torch.tensor([item["label"] for item in items]),
         "boxes": boxes,
         "box_count": counts,
+        "dropped_boxes": torch.tensor([item.get("dropped_boxes", 0) for item in items]),
     }
 
 
@@ -88,7 +96,8 @@ class LabelledImages(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict:
         image, boxes = self.transform(read_rgb(self.paths[i]), self.boxes[i])
-        return {"image": image, "label": self.labels[i], "boxes": boxes}
+        return {"image": image, "label": self.labels[i], "boxes": boxes,
+                "dropped_boxes": len(self.boxes[i]) - len(boxes)}
 
 
 def eval_sampler(dataset: torch.utils.data.Dataset) -> torch.utils.data.Sampler | None:

@@ -17,6 +17,9 @@ of a seed reports on the same `test_imb`).
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import torch
@@ -52,15 +55,29 @@ def missing_files_message(folder: Path, missing: list[str]) -> str:
             "the official MNIST distribution there.")
 
 
+def files_present(root: str | Path) -> bool:
+    folder = raw_folder(root)
+    return all(find_file(folder, name) is not None for pair in FILES.values() for name in pair)
+
+
 def download_mnist(root: str | Path) -> None:
+    """torchvision's download into a private temporary folder, then each file renamed into place, so a
+    file of the expected name is always complete (another rank waiting for them never reads half a file)."""
     from torchvision.datasets import MNIST
 
+    folder = raw_folder(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".MNIST.incomplete-", dir=folder.parent))
     try:
         for train in (True, False):
-            MNIST(str(root), train=train, download=True)
+            MNIST(str(work), train=train, download=True)
+        for file in sorted((work / "MNIST" / "raw").iterdir()):
+            os.replace(file, folder / file.name)
     except Exception as error:  # network errors come in many types
-        raise DatasetError(f"could not download MNIST into {raw_folder(root)}: {error}. "
-                           f"{missing_files_message(raw_folder(root), ['(all)'])}") from error
+        raise DatasetError(f"could not download MNIST into {folder}: {error}. "
+                           f"{missing_files_message(folder, ['(all)'])}") from error
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def load_mnist_split(root: str | Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -127,9 +144,11 @@ class MNISTDataModule(InMemoryDataModule):
         self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def prepare_data(self) -> None:
-        folder = raw_folder(self.root)
-        if self.download and any(find_file(folder, n) is None for pair in FILES.values() for n in pair):
+        if self.download and not files_present(self.root):
             download_mnist(self.root)
+
+    def is_prepared(self) -> bool:
+        return not self.download or files_present(self.root)
 
     def setup(self, stage: str | None = None) -> None:
         if self.splits:

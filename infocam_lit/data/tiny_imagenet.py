@@ -5,7 +5,9 @@ train/<wnid>/<wnid>_boxes.txt (file x0 y0 x1 y1), val/images/*.JPEG,
 val/val_annotations.txt (file wnid x0 y0 x1 y1). The boxes are corners (the
 authors' code read them as x, y, w, h). Images are 64x64 and used without a
 crop (training flips them). The official val set is split per class,
-alternating, into validation and test.
+alternating, into validation and test. `download=true` fetches the official archive (or `url`,
+checked against `md5`) through `data/archive.py` when the folder is absent; with the official MD5 the
+official counts are checked too.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from pathlib import Path
 import torch
 from torchvision.transforms import v2
 
+from infocam_lit.data.archive import Archive
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule
 
-HOW_TO_GET = ("Download tiny-imagenet-200.zip from the Stanford CS231n Tiny ImageNet page and extract it "
-              "under data.root (it creates the tiny-imagenet-200/ folder).")
+URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
+MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
+OFFICIAL_COUNTS = {"classes": 200, "training images": 100_000, "validation images": 10_000}
+HOW_TO_GET = (f"Set data.download=true to fetch it (240 MB) from {URL}, or, offline, download tiny-imagenet-200.zip "
+              f"(MD5 {MD5}) on a machine with internet access and extract it under data.root (it creates the "
+              "tiny-imagenet-200/ folder); data.url=file:///path/to/tiny-imagenet-200.zip with data.download=true "
+              "does that.")
 
 
 def _box_lines(path: Path, fields: int) -> list[list[str]]:
@@ -79,6 +87,18 @@ def read_tiny_imagenet(root: str | Path) -> tuple[list[str], dict[str, tuple[lis
     return wnids, splits
 
 
+def verify_tiny_imagenet(root: Path, official: bool) -> None:
+    """Every listed image exists (read_tiny_imagenet checks), and, for the official archive, the official
+    counts hold."""
+    wnids, splits = read_tiny_imagenet(root)
+    counts = {"classes": len(wnids), "training images": len(splits["train"][0]),
+              "validation images": len(splits["official_val"][0])}
+    wrong = [f"{counts[k]:,} {k} (official: {v:,})" for k, v in OFFICIAL_COUNTS.items() if official and counts[k] != v]
+    if wrong:
+        raise DatasetError(f"{Path(root) / 'tiny-imagenet-200'} holds {', '.join(wrong)}; the archive is not the "
+                           f"official one. {HOW_TO_GET}")
+
+
 def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
     """Per class, alternating: the 1st, 3rd, ... image to the first half, the 2nd, 4th, ... to the second."""
     seen: dict[int, int] = {}
@@ -92,14 +112,19 @@ def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:
 class TinyImageNetDataModule(ImageFolderDataModule):
     test_split_names = WSOL_TEST_SPLITS
 
-    def __init__(self, root: str, batch_size: int, eval_batch_size: int, num_workers: int,
-                 pin_memory: bool):
-        super().__init__(batch_size, eval_batch_size, num_workers, pin_memory)
-        self.root = root
+    official_md5 = MD5
+
+    def __init__(self, root: str, download: bool, url: str, md5: str | None, batch_size: int, eval_batch_size: int,
+                 num_workers: int, pin_memory: bool):
+        super().__init__(root, download, Archive(url, md5, "tiny-imagenet-200", HOW_TO_GET), batch_size,
+                         eval_batch_size, num_workers, pin_memory)
         self.image_size = 64
         self.transforms = {"train": BoxedTransform([v2.RandomHorizontalFlip()]), "eval": BoxedTransform([])}
         self.records: dict[str, tuple[list, list, list]] = {}
         self.wnids: list[str] = []
+
+    def verify(self, root: Path, official: bool) -> None:
+        verify_tiny_imagenet(root, official)
 
     def setup(self, stage: str | None = None) -> None:
         if self.records:

@@ -1,10 +1,14 @@
-"""What the image DataModules share (CUB, Tiny-ImageNet): the WSOL transforms and the loader plumbing."""
+"""What the image DataModules share (CUB, Tiny-ImageNet): the download of their archive, the WSOL
+transforms and the loader plumbing."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
+from infocam_lit.data.archive import Archive, fetch
 from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.data.image_items import BoxedTransform, collate_items, eval_sampler
 
@@ -30,13 +34,30 @@ def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> di
 
 
 class ImageFolderDataModule(ExperimentDataModule):
-    """Loaders of image datasets with boxes: subclasses set `self.transforms` ({"train", "eval"})
-    and provide `self.dataset(split, transform)`; one test loader per name in `test_split_names`."""
+    """An image dataset with boxes, unpacked from `archive` into `<root>/<archive.folder>/`. Subclasses
+    set `self.transforms` ({"train", "eval"}), provide `self.dataset(split, transform)` and
+    `verify(root, official)` (run on a fresh download before it is put in place; `official` when the
+    archive's MD5 is `official_md5`); one test loader per name in `test_split_names`."""
 
-    def __init__(self, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+    official_md5: str = ""
+
+    def __init__(self, root: str, download: bool, archive: Archive, batch_size: int, eval_batch_size: int,
+                 num_workers: int, pin_memory: bool):
         super().__init__()
+        self.root, self.download, self.archive = root, download, archive
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.num_workers, self.pin_memory = num_workers, pin_memory
+
+    def verify(self, root: Path, official: bool) -> None:
+        raise NotImplementedError
+
+    def prepare_data(self) -> None:
+        if self.download:
+            official = (self.archive.md5 or "").lower() == self.official_md5
+            fetch(self.archive, self.root, lambda root: self.verify(root, official))
+
+    def is_prepared(self) -> bool:
+        return not self.download or (Path(self.root) / self.archive.folder).is_dir()
 
     def _loader(self, split: str, train: bool) -> DataLoader:
         dataset = self.dataset(split, self.transforms["train" if train else "eval"])

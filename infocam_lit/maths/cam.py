@@ -92,7 +92,8 @@ def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.
     features, weight = features.float(), weight.float()
     logits = logits.float() if logits is not None else None
     maps = {}
+    corners = None if upsample == "nearest" else False  # nearest takes no align_corners
     for name, (method, region_size) in variants.items():
         small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits)
-        maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=False)[:, 0]
+        maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=corners)[:, 0]
     return maps

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torchmetrics import Metric
+from torchmetrics.utilities import dim_zero_cat
 
 
 class MeanWithStdError(Metric):
@@ -72,34 +75,28 @@ class DonskerVaradhanBound(Metric):
     The marginal expectation is taken exactly over the label prior (every x
     with every y), not over one shuffle. The standard error comes from the
     delta method: the influence of sample i is T_i - m_i / mean(m), with
-    m_i = sum_y pi_y exp(T(x_i, y)).
+    m_i = sum_y pi_y exp(T(x_i, y)). The metric keeps T_i and log m_i per sample
+    and takes every sum in log space, so a critic of any size never overflows.
     """
 
     full_state_update = False
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        for name in ("t", "t_sq", "m", "m_sq", "t_m", "count"):
-            self.add_state(name, torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("t", [], dist_reduce_fx="cat")
+        self.add_state("log_m", [], dist_reduce_fx="cat")
 
-    def update(self, t_joint: torch.Tensor, marginal_mass: torch.Tensor) -> None:
-        t, m = t_joint.detach().double(), marginal_mass.detach().double()
-        self.t += t.sum()
-        self.t_sq += (t**2).sum()
-        self.m += m.sum()
-        self.m_sq += (m**2).sum()
-        self.t_m += (t * m).sum()
-        self.count += t.numel()
+    def update(self, t_joint: torch.Tensor, log_marginal_mass: torch.Tensor) -> None:
+        self.t.append(t_joint.detach().double().flatten())
+        self.log_m.append(log_marginal_mass.detach().double().flatten())
 
     def compute(self) -> tuple[torch.Tensor, torch.Tensor]:
-        n = self.count
-        mean_t, mean_m = self.t / n, self.m / n
-        bound = mean_t - mean_m.log()
-        # variance of T - m / mean_m, from the accumulated moments
-        var_t = self.t_sq / n - mean_t**2
-        var_m = self.m_sq / n - mean_m**2
-        cov = self.t_m / n - mean_t * mean_m
-        variance = (var_t - 2 * cov / mean_m + var_m / mean_m**2).clamp_min(0) * n / (n - 1).clamp_min(1)
+        t, log_m = dim_zero_cat(self.t), dim_zero_cat(self.log_m)
+        n = len(t)
+        log_mean_m = torch.logsumexp(log_m, 0) - math.log(n)
+        bound = t.mean() - log_mean_m
+        influence = t - torch.exp(log_m - log_mean_m)  # m_i / mean(m) <= n: no overflow
+        variance = influence.var(correction=1) if n > 1 else torch.zeros((), dtype=t.dtype, device=t.device)
         return bound, (variance / n).sqrt()
 
 

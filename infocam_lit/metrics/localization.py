@@ -229,8 +229,9 @@ def _sweep_by_basins(maps, thresholds, gt_boxes, gt_count, every_component: bool
 
 
 def threshold_grid(step: float, device: torch.device | None = None) -> torch.Tensor:
-    """The thresholds 0, step, 2 step, ... below 1 (float64): 0, 0.01, ..., 0.99 by default."""
-    return torch.arange(round(1 / step), dtype=torch.float64, device=device) * step
+    """The thresholds 0, step, 2 step, ... below 1 (float64): 0, 0.01, ..., 0.99 by default; as many as
+    numpy's arange(0, 1, step) (wsolevaluation's grid), so 0.3 gives 0, 0.3, 0.6, 0.9."""
+    return torch.arange(math.ceil(1 / step), dtype=torch.float64, device=device) * step
 
 
 def first_best(hits: torch.Tensor) -> int:

@@ -34,7 +34,8 @@ class ClassifierModule(ExperimentModule):
     (H(Y) of the split), `<split>/acc`, `<split>/acc_macro`, `<split>/acc_class/<k>`;
     for softmax also `<split>/mi_prior_corrected` and the post-hoc logit-adjusted
     accuracies `<split>/acc_posthoc`, `<split>/acc_macro_posthoc` (predict
-    argmax n - log pi, the control PC-softmax must beat). A "train" split reports MI only.
+    argmax n - posthoc_tau log pi, `loss.posthoc_tau` = 1 by default: the control PC-softmax must
+    beat). A "train" split reports MI only.
     Every read-out but softmax's "+ log M" one uses the split's own label frequencies
     (SPEC §7.5). Prediction is argmax n(x) for every loss.
     """
@@ -53,6 +54,7 @@ class ClassifierModule(ExperimentModule):
         self.aux_loss_weight = float(net.get("aux_loss_weight", 0.0))
         self.loss_name = LossName(loss["name"]).value
         self.tau = float(loss.get("tau", 1.0))
+        self.posthoc_tau = float(loss.get("posthoc_tau", 1.0))  # checkpoints of older runs lack it
         self.criterion = ClassificationLoss(self.loss_name, class_prior, self.tau)
         self.register_buffer("log_prior", torch.tensor(class_prior, dtype=torch.float64).log(), persistent=False)
         self.val_loss = MeanMetric()
@@ -138,7 +140,7 @@ class ClassifierModule(ExperimentModule):
         self._update_readouts(metrics, logits, y)
         metrics["accuracy"].update(logits.argmax(1), y)
         if self.reads_out_log_m:
-            metrics["accuracy_posthoc"].update((logits.double() - self.log_prior).argmax(1), y)
+            metrics["accuracy_posthoc"].update((logits.double() - self.posthoc_tau * self.log_prior).argmax(1), y)
 
     def on_test_epoch_end(self) -> None:
         values = {}

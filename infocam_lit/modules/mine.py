@@ -70,8 +70,8 @@ class MINEModule(ExperimentModule):
 
     def _update_bound(self, metric: DonskerVaradhanBound, x: torch.Tensor, y: torch.Tensor) -> None:
         t_all = self.all_label_statistics(x).double()
-        marginal_mass = torch.exp(t_all + self.log_prior.double()).sum(1)
-        metric.update(t_all.gather(1, y[:, None]).squeeze(1), marginal_mass)
+        log_marginal_mass = torch.logsumexp(t_all + self.log_prior.double(), 1)
+        metric.update(t_all.gather(1, y[:, None]).squeeze(1), log_marginal_mass)
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._update_bound(self.val_bound, *batch)

@@ -23,7 +23,9 @@ the test half.
 from __future__ import annotations
 
 import torch
+from pytorch_lightning.utilities import rank_zero_info
 from torch import nn
+from torchmetrics import SumMetric
 
 from infocam_lit.maths.boxes import boxes_from_maps
 from infocam_lit.maths.cam import upsampled_maps
@@ -66,6 +68,8 @@ class WSOLModule(ExperimentModule):
         self.criterion = ClassificationLoss(loss["name"], class_prior, loss.get("tau", 1.0))
         self.cam = cam
         self.metrics = nn.ModuleDict({stage: self._stage_metrics(stage) for stage in ("val", "test")})
+        # ground-truth boxes a crop cut away (data.eval_transform=legacy): said in the log, not hidden
+        self.dropped_boxes = nn.ModuleDict({stage: SumMetric() for stage in ("val", "test")})
         # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
         self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
                                          for name in MAP_VARIANTS})
@@ -111,6 +115,7 @@ class WSOLModule(ExperimentModule):
         metrics = self.metrics[stage]
         metrics["classification"].update(logits, labels)
         correct = logits.argmax(1) == labels
+        self.dropped_boxes[stage].update(batch.get("dropped_boxes", torch.zeros(1)).sum())
         boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
         for name, map_ in maps.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
@@ -159,6 +164,11 @@ class WSOLModule(ExperimentModule):
                 computed = self._sweep_values(variant, metric) if kind == "sweep" else metric.compute()
                 values.update({f"{stage}/{variant}/{name}": value for name, value in computed.items()})
             metric.reset()
+        dropped = int(self.dropped_boxes[stage].compute())
+        self.dropped_boxes[stage].reset()
+        if dropped:
+            rank_zero_info(f"{stage}: {dropped} ground-truth box(es) fell wholly outside the cropped image and were "
+                           "dropped (an image left with none counts as not localised)")
         return log_epoch_values(self, values, add_dataloader_idx=False)
 
     def on_validation_epoch_end(self) -> None:

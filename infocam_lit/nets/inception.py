@@ -38,11 +38,18 @@ class InceptionV3Classifier(nn.Module):
                 param.requires_grad = name.startswith(("fc.", "AuxLogits.fc."))
 
     def train(self, mode: bool = True):
+        """With a frozen backbone, the frozen layers (the auxiliary head's convolutions included) keep
+        their batch-norm statistics, while the trained heads and the dropout before `fc` train. The
+        network itself stays in training mode: that is what makes it return the auxiliary logits."""
         super().train(mode)
-        if self.freeze_backbone and mode:  # frozen layers keep their batch-norm statistics
+        if self.freeze_backbone and mode:
             for name, module in self.net.named_children():
-                if name not in ("fc", "AuxLogits"):
+                if name not in ("fc", "dropout", "AuxLogits"):
                     module.eval()
+            if self.net.AuxLogits is not None:
+                for name, module in self.net.AuxLogits.named_children():
+                    if name != "fc":
+                        module.eval()
         return self
 
     def forward(self, x: torch.Tensor):

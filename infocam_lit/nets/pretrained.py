@@ -44,7 +44,7 @@ def _download(weights: WeightsEnum, arch: str) -> dict:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
-        return weights.get_state_dict(progress=False, check_hash=False)
+        return weights.get_state_dict(progress=False, check_hash=True)  # the file's SHA-256 prefix is in its name
     except Exception as error:  # URLError, timeouts, SSL errors, ...
         raise PretrainedWeightsError(
             f"could not get torchvision's ImageNet weights for {arch} ({weights.url}): {error}. "

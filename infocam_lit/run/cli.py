@@ -3,12 +3,16 @@ scripts `infocam-train` / `infocam-evaluate` of an installed wheel. Both read th
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from infocam_lit.run.config import register_configs
+from infocam_lit.run.config import ConfigError, register_configs
+from infocam_lit.run.jobs import record_failure
+from infocam_lit.run.run_files import FAILED_FILE
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -22,13 +26,33 @@ def config_dir() -> str:
                             f"{PACKAGE.parent / 'conf'} (a checkout) holds train.yaml; reinstall infocam_lit")
 
 
+def expected_errors() -> tuple[type[Exception], ...]:
+    """Errors whose message says all a user needs (a wrong value, a missing or corrupt dataset, weights
+    that cannot be had, a checkpoint that does not fit): one message and exit status 1, no traceback."""
+    from infocam_lit.data.idx import DatasetError
+    from infocam_lit.nets.pretrained import PretrainedWeightsError
+
+    return ConfigError, DatasetError, PretrainedWeightsError
+
+
 def _run_hydra(config_name: str, task) -> None:
-    """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`."""
+    """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`. An
+    expected error prints its message and exits with status 1; its traceback goes to failed.txt in
+    the run folder (and to the terminal too with HYDRA_FULL_ERROR=1, as Hydra's own errors do)."""
     register_configs()
 
     @hydra.main(version_base="1.3", config_path=config_dir(), config_name=config_name)
     def main(cfg: DictConfig) -> None:
-        task(cfg)
+        try:
+            task(cfg)
+        except expected_errors() as error:
+            if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                raise
+            output_dir = Path(cfg.paths.output_dir)
+            record_failure(output_dir, error)
+            print(f"Error: {error}\n(traceback in {output_dir / FAILED_FILE}; HYDRA_FULL_ERROR=1 prints it here)",
+                  file=sys.stderr)
+            sys.exit(1)
 
     main()
 

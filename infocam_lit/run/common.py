@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -16,14 +18,14 @@ from pytorch_lightning.utilities import rank_zero_only
 from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.run.artifacts import TestArtifact, final_metrics
+from infocam_lit.run.config import ConfigError
 from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.progress import progress_callbacks
+from infocam_lit.run.run_files import RUN_CONFIG_KEY
 from infocam_lit.run.run_key import DEFAULT_KEY, run_key
 
 # Lightning's own use of a deprecated torch API; nothing a user can act on.
 warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-
-RUN_CONFIG_KEY = "infocam_lit_run_config"
 
 
 def plain(node) -> dict | list | None:
@@ -66,7 +68,7 @@ def run_config(cfg: DictConfig) -> dict:
 def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> pl.Trainer:
     output_dir = cfg.paths.output_dir
     Path(output_dir).mkdir(parents=True, exist_ok=True)
-    extra_callbacks, show_bar = progress_callbacks()
+    extra_callbacks, show_bar = progress_callbacks(cfg.trainer.enable_progress_bar)
     loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, plain(cfg), run_tags(cfg))
     return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
                              default_root_dir=output_dir, enable_progress_bar=show_bar)
@@ -137,3 +139,19 @@ def run_name(cfg: DictConfig) -> str:
         if key != DEFAULT_KEY:
             name = f"{name}:{key}"
     return name
+
+
+@contextmanager
+def checkpoint_must_fit(ckpt_path: str | None) -> Iterator[None]:
+    """A checkpoint whose tensors do not fit the configured model (another net, another class count) is
+    a ConfigError naming the file and the first mismatch, not a page of state-dict keys."""
+    try:
+        yield
+    except RuntimeError as error:
+        lines = str(error).splitlines()
+        if not ckpt_path or not lines or not lines[0].startswith("Error(s) in loading state_dict"):
+            raise
+        detail = lines[1].strip() if len(lines) > 1 else lines[0]
+        raise ConfigError(f"{ckpt_path} does not fit the configured model ({detail[:300]}). Use the model and data "
+                          "settings it was trained with (evaluate.py restores them unless overridden), or train "
+                          "again") from error

@@ -21,6 +21,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 from pytorch_lightning.loggers import WandbLogger
 
+from infocam_lit.data import cub, tiny_imagenet
 from infocam_lit.maths.losses import LossName
 from infocam_lit.run.run_key import register_resolvers
 
@@ -65,9 +66,11 @@ class ADLPositions(str, Enum):
 class LossConfig:
     name: LossName = MISSING  # each option of conf/loss names itself
     tau: float = 1.0  # temperature of logit_adjusted (and of its MI read-out)
+    posthoc_tau: float = 1.0  # softmax's post-hoc adjusted prediction: argmax n(x) - posthoc_tau * log pi
 
     def __post_init__(self) -> None:
         _require(self.tau >= 0, "loss.tau", ">= 0", self.tau)
+        _require(self.posthoc_tau >= 0, "loss.posthoc_tau", ">= 0", self.posthoc_tau)
 
 
 # --------------------------------------------------------------------------- data
@@ -117,6 +120,9 @@ class MNISTDataConfig:
 class CUBClassificationDataConfig:
     _target_: str = "infocam_lit.data.cub.CUBClassificationDataModule"
     root: str = "${paths.data_dir}"
+    download: bool = False  # true fetches the archive from url (checked against md5) if <root>/CUB_200_2011/ is absent
+    url: str = cub.URL  # a mirror, or file:///path/to/CUB_200_2011.tgz
+    md5: Optional[str] = cub.MD5  # null: no checksum (a custom archive); the official one also checks the counts
     imbalanced: bool = False  # true: half of the train/val images of a seeded half of the classes dropped
     seed: int = "${seed}"
     image_size: int = 299  # Inception-V3's input; eval resizes to image_size * 8 / 7 first
@@ -134,6 +140,9 @@ class CUBClassificationDataConfig:
 class CUBWSOLDataConfig:
     _target_: str = "infocam_lit.data.cub.CUBWSOLDataModule"
     root: str = "${paths.data_dir}"
+    download: bool = False  # true fetches the archive from url (checked against md5) if <root>/CUB_200_2011/ is absent
+    url: str = cub.URL  # a mirror, or file:///path/to/CUB_200_2011.tgz
+    md5: Optional[str] = cub.MD5  # null: no checksum (a custom archive); the official one also checks the counts
     resize_size: int = 256
     crop_size: int = 224
     # wsolevaluation: resize to crop_size x crop_size | legacy: resize to resize_size, then centre crop
@@ -154,6 +163,10 @@ class CUBWSOLDataConfig:
 class TinyImageNetDataConfig:
     _target_: str = "infocam_lit.data.tiny_imagenet.TinyImageNetDataModule"
     root: str = "${paths.data_dir}"
+    # true fetches the archive from url, checked against md5, when <root>/tiny-imagenet-200/ is absent
+    download: bool = False
+    url: str = tiny_imagenet.URL  # a mirror, or file:///path/to/tiny-imagenet-200.zip
+    md5: Optional[str] = tiny_imagenet.MD5  # null: no checksum (a custom archive); the official one also checks counts
     batch_size: int = 256
     eval_batch_size: int = 256
     num_workers: int = 4
@@ -351,6 +364,7 @@ class TrainerConfig:
     sync_batchnorm: bool = False
     detect_anomaly: bool = False
     fast_dev_run: Any = False
+    enable_progress_bar: bool = True  # a bar on a terminal (one line per epoch elsewhere); false: never a bar
 
     def __post_init__(self) -> None:
         _require(self.max_epochs >= 1 or self.max_epochs == -1, "trainer.max_epochs", ">= 1 or -1", self.max_epochs)

@@ -21,6 +21,7 @@ from infocam_lit.run.common import (
     RUN_CONFIG_KEY,
     artifact_callbacks,
     build_trainer,
+    checkpoint_must_fit,
     finish,
     group_inputs,
     instantiate_plain,
@@ -30,6 +31,7 @@ from infocam_lit.run.common import (
     write_resolved_config,
 )
 from infocam_lit.run.config import ConfigError, typed_section, validate_config
+from infocam_lit.run.prepare import prepare_once_per_node
 
 log = logging.getLogger(__name__)
 RESTORED_SECTIONS = ("data", "model", "loss", "cam")
@@ -77,13 +79,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     write_resolved_config(cfg)
 
     datamodule = instantiate_plain(cfg.data)
-    datamodule.prepare_data()
+    prepare_once_per_node(datamodule)
     datamodule.setup("test")
     module_class = get_class(saved["model"]["_target_"])
     # The (restored, then overridden) model and loss settings replace the saved hyper-parameters.
     hparams = {k: v for k, v in plain(cfg.model).items() if k not in ("_target_", "_recursive_")}
     hparams.update(group_inputs(cfg, saved["model"]["_target_"]))
-    model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
+    with checkpoint_must_fit(cfg.ckpt_path):
+        model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     require_contracts(model, datamodule)
     trainer = build_trainer(cfg, callbacks=artifact_callbacks(cfg), run_name=run_name(cfg))
     trainer.test(model, datamodule=datamodule, verbose=False)

@@ -28,8 +28,9 @@ class EpochLine(Callback):
         log.info("epoch %d: %s", trainer.current_epoch, values)
 
 
-def progress_callbacks() -> tuple[list[Callback], bool]:
-    """The callbacks to add and the Trainer's enable_progress_bar value."""
-    if interactive():
+def progress_callbacks(bar_wanted: bool) -> tuple[list[Callback], bool]:
+    """The callbacks to add and the Trainer's enable_progress_bar value: the bar only when it is wanted
+    (trainer.enable_progress_bar) and stdout is a terminal, else the epoch lines."""
+    if bar_wanted and interactive():
         return [RichProgressBar()], True
     return [EpochLine()], False

@@ -52,7 +52,11 @@ def run_folder_name(run_id: str | None, overrides) -> str:
 
 
 def register_resolvers() -> None:
-    """${infocam.run_key:...} and ${infocam.run_folder:...}, used by conf/hydra/default.yaml."""
-    for name, function in (("infocam.run_key", run_key), ("infocam.run_folder", run_folder_name)):
+    """${infocam.run_key:...} and ${infocam.run_folder:...}, used by conf/hydra/default.yaml, and
+    ${infocam.checkpoint_experiment:...}, used by conf/evaluate.yaml."""
+    from infocam_lit.run.run_files import checkpoint_experiment
+
+    for name, function in (("infocam.run_key", run_key), ("infocam.run_folder", run_folder_name),
+                           ("infocam.checkpoint_experiment", checkpoint_experiment)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)

@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from infocam_lit.run.common import (
     RunConfigInCheckpoint,
     build_trainer,
+    checkpoint_must_fit,
     finish,
     group_inputs,
     instantiate_plain,
@@ -32,6 +33,7 @@ from infocam_lit.run.jobs import (
     record_failure,
     sweep_job_checkpoint,
 )
+from infocam_lit.run.prepare import prepare_once_per_node
 from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, add_wall_time, read_metrics
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = instantiate_plain(cfg.data)
-    datamodule.prepare_data()
+    prepare_once_per_node(datamodule)
     datamodule.setup("fit")
     model = instantiate_plain(cfg.model, **datamodule.model_kwargs(), **group_inputs(cfg, cfg.model._target_))
     require_contracts(model, datamodule)
@@ -112,7 +114,8 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     callbacks.append(RunConfigInCheckpoint(run_config(cfg)))
     trainer = build_trainer(cfg, callbacks, run_name(cfg))
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    with checkpoint_must_fit(ckpt_path):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     if best:
         log.info("testing the best checkpoint by %s: %s", trainer.checkpoint_callback.monitor, best)
