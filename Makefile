@@ -34,6 +34,7 @@ bench: install
 	$(PYTHON) benchmarks/mnist_loader.py
 	$(PYTHON) benchmarks/wsol_overhead.py
 	$(PYTHON) benchmarks/maxboxacc.py
+	$(PYTHON) benchmarks/box_conventions.py
 	$(PYTHON) benchmarks/held_out_tau.py
 	$(PYTHON) benchmarks/double_mnist_canvases.py
 	$(PYTHON) benchmarks/mi_bar.py

@@ -31,6 +31,17 @@ def test_cub_official_test_is_halved_per_class_alternating(cub_root):
     assert splits["val"][:3].tolist() == test_of_class0[0::2].tolist()
 
 
+def test_eval_split_official_test_scores_the_whole_official_test_split(cub_root):
+    """data.eval_split=official_test: wsolevaluation's test split (all official test images), no val half."""
+    dm = datamodule("cub_wsol", root=str(cub_root), eval_split="official_test", num_workers=0, pin_memory=False)
+    dm.setup()
+    assert dm.test_split_names == ("test",)
+    assert dm.splits["test"].tolist() == (~dm.meta.is_train).nonzero().squeeze(1).tolist()
+    assert len(dm.test_dataloader().dataset) == 15
+    halved = datamodule("cub_wsol", root=str(cub_root), num_workers=0, pin_memory=False)
+    assert halved.test_split_names == ("val", "test")
+
+
 def scaled(box, sx, sy):
     x0, y0, x1, y1 = box
     return [math.floor(x0 * sx), math.floor(y0 * sy), math.ceil((x1 + 1) * sx) - 1, math.ceil((y1 + 1) * sy) - 1]

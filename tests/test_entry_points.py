@@ -1,6 +1,7 @@
 """train.py, evaluate.py and the report, run as subprocesses the way users run them."""
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_metrics, run_entry
+from tests.conftest import ROOT, read_metrics, run_entry
 
 pytestmark = pytest.mark.subprocess
 
@@ -36,6 +37,28 @@ def test_train_writes_every_key_and_the_run_folder(pc_run):
                  "csv/metrics.csv", "mi_curve.png", "confusion_test.png"):
         assert (run_dir / name).is_file(), name
     assert "I(X;Y) estimate" in stdout and "| exact 1.445 |" in stdout and "(Bayes" in stdout
+    import pytorch_lightning as pl
+    import torch
+
+    env = json.loads((run_dir / "env.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert env["git_commit"] == head and isinstance(env["git_dirty"], bool)
+    assert env["torch"] == torch.__version__ and env["pytorch_lightning"] == pl.__version__
+    assert "train.py" in env["command"] and "trainer.max_epochs=2" in env["command"]
+    assert {"python", "torchvision", "hydra", "cuda", "cudnn", "gpus"} <= set(env)
+
+
+def test_a_launcher_without_its_plugin_names_the_extra(monkeypatch):
+    import importlib.util
+
+    from infocam_lit.run.cli import missing_launcher
+
+    assert missing_launcher(["-m", "hydra/launcher=slurm"]) is None  # installed here ([dev] has both)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if "launcher" in name else real(name, *a))
+    assert 'pip install "infocam_lit[slurm]"' in missing_launcher(["-m", "hydra/launcher=slurm", "seed=0,1"])
+    assert 'pip install "infocam_lit[joblib]"' in missing_launcher(["-m", "override hydra/launcher=joblib"])
+    assert missing_launcher(["-m", "seed=0,1"]) is None
 
 
 def test_each_epoch_line_shows_that_epochs_validation(pc_run):
@@ -125,7 +148,9 @@ def test_wandb_without_credentials_goes_offline_with_one_line(tmp_path):
     output = result.stdout + result.stderr
     assert output.count("W&B: no credentials found") == 1
     assert "wandb sync" in output
-    assert list((tmp_path / "run" / "wandb").glob("offline-run-*"))
+    (offline,) = (tmp_path / "run" / "wandb").glob("offline-run-*")
+    (records,) = offline.glob("*.wandb")
+    assert b"git_commit" in records.read_bytes()  # env.json's values are in the run's config too
 
 
 def test_sweep_file_and_report(tmp_path):

@@ -198,3 +198,20 @@ def test_imbalance_study_table(tmp_path):
     assert "| logit-adjusted (τ = 1) | 100 | 2 | 91.95 ± 0.07 |" in table and "50.00" not in table  # tau = 2 left out
     assert "over the 2 pairs of runs with the same seed and ρ" in table and "at most 0.10 points (mean 0.05)" in table
     assert (tmp_path / "macro_acc_vs_ratio.png").is_file()
+
+
+def test_published_wsolevaluation_numbers_only_beside_runs_measured_its_way(tmp_path):
+    base = {"experiment_name": "wsol_cub", "loss": {"name": "softmax"}, "model": {"net": {"name": "vgg16_gap"}}}
+    theirs = {"cam": {"box_convention": "wsolevaluation", "threshold_step": 0.001},
+              "data": {"eval_split": "official_test"}}
+    make_run(tmp_path / "ours", {**base, "seed": 0, "cam": {"threshold_step": 0.01}, "data": {}}, wsol_metrics(0.0))
+    make_run(tmp_path / "theirs", {**base, "seed": 0, **theirs}, wsol_metrics(0.1))
+    coarse = {**theirs, "cam": {"box_convention": "wsolevaluation", "threshold_step": 0.01}}
+    make_run(tmp_path / "coarse", {**base, "seed": 1, **coarse}, wsol_metrics(0.2))  # its way, but step 0.01
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    table4 = table.split("### Table 4")[1].split("###")[0]
+    assert "| CUB | vgg16_gap | no | softmax | cam | 1 | 40.00 |" in table4  # the project's run only
+    assert "63.7%" not in table4
+    assert "| CUB | vgg16_gap | no | softmax | cam | 1 | 60.00 | 63.7% |" in table.split(
+        "### MaxBoxAccV2 as wsolevaluation measures it")[1]

@@ -30,7 +30,7 @@ def wheel(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in ("infocam_lit", "conf"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     wheels = tmp_path_factory.mktemp("wheels")
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, ".",
@@ -46,6 +46,10 @@ def test_the_wheel_ships_the_config_and_console_scripts(wheel):
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "infocam-train = infocam_lit.run.cli:train_main" in entry_points
     assert "infocam-evaluate = infocam_lit.run.cli:evaluate_main" in entry_points
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: MIT" in metadata
+    assert all(f"Provides-Extra: {extra}" in metadata for extra in ("slurm", "joblib", "wsolevaluation"))
+    assert any(n.endswith("licenses/LICENSE") for n in names)
 
 
 def test_an_installed_wheel_runs_the_default_experiment_outside_a_checkout(wheel, tmp_path):

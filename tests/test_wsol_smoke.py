@@ -1,9 +1,11 @@
 """The WSOL experiments end to end on fixtures in the official formats (pretrained=false, small images)."""
 
+import numpy as np
 import pytest
 
 from tests.conftest import read_metrics, run_entry
 from tests.fixture_data import make_cub, make_tiny_imagenet
+from tests.reference_wsolevaluation import reference_evaluate_wsol
 
 pytestmark = pytest.mark.subprocess
 
@@ -60,6 +62,24 @@ def test_evaluate_a_wsol_checkpoint_with_other_map_settings(tmp_path, cub_root):
     config = (tmp_path / "eval_legacy" / "config.yaml").read_text()
     assert "region_mode: legacy" in config and "threshold: 0.5" in config
     assert (tmp_path / "eval_legacy" / "cams_infocam.png").is_file()
+    # MaxBoxAccV2 in wsolevaluation's convention at its 224 x 224, the maps exported as its evaluator reads
+    # them: scored by our reading of that evaluator, they give the MaxBoxAccV2 of metrics.json
+    ckpt = f"ckpt_path={tmp_path / 'run' / 'checkpoints' / 'best.ckpt'}"
+    run_entry("evaluate.py", tmp_path / "eval_theirs", "experiment=wsol_cub", ckpt, "logger=csv",
+              "cam.box_convention=wsolevaluation", "data.resize_size=256", "data.crop_size=224", "export=scoremaps")
+    theirs = read_metrics(tmp_path / "eval_theirs")
+    assert set(theirs) == set(trained)
+    exported = tmp_path / "eval_theirs" / "scoremaps"
+    ids = (exported / "metadata" / "CUB" / "test" / "image_ids.txt").read_text().split()
+    assert len(ids) == 6 and ids[0].startswith("001.Bird_1/") and ids[0].endswith(".jpg")
+    assert not (exported / "cam_region").exists()  # export_maps: cam, infocam, infocam_plus
+    for name in ("cam", "infocam", "infocam_plus"):
+        assert np.load(exported / name / f"{ids[0]}.npy").shape == (224, 224)
+        reference = reference_evaluate_wsol(exported / name, exported / "metadata", "CUB", 0.05)
+        assert 100 * theirs[f"test/{name}/maxboxacc_v2"] == pytest.approx(reference["v2"], abs=1e-9)
+    refused = run_entry("evaluate.py", tmp_path / "eval_refused", "experiment=wsol_cub", ckpt, "logger=csv",
+                        "cam.box_convention=wsolevaluation", "data.eval_transform=legacy", check=False)
+    assert refused.returncode == 1 and "data.eval_transform must be wsolevaluation" in refused.stderr
 
 
 def test_wsol_tiny_imagenet(tmp_path):

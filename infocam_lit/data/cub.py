@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from infocam_lit.data.archive import Archive
 from infocam_lit.data.idx import DatasetError
-from infocam_lit.data.image_items import BoxedTransform, read_rgb
+from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule, wsol_transforms
 
@@ -113,22 +112,16 @@ def read_cub_metadata(root: str | Path) -> CUBMetadata:
     )
 
 
-class CUBImages(Dataset):
-    """Items {image, label, boxes} of the given image indices, through a BoxedTransform."""
+class CUBImages(LabelledImages):
+    """Items {image, label, boxes} of the given image indices, through a BoxedTransform. In
+    wsolevaluation's convention a CUB box (x, y, w, h) ends at x + w: one past the inclusive end."""
 
-    def __init__(self, meta: CUBMetadata, indices: list[int], transform: BoxedTransform):
-        self.meta = meta
-        self.indices = list(indices)
-        self.transform = transform
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i: int) -> dict:
-        index = self.indices[i]
-        image = read_rgb(self.meta.paths[index])
-        image, boxes = self.transform(image, self.meta.boxes[index : index + 1])
-        return {"image": image, "label": int(self.meta.labels[index]), "boxes": boxes, "dropped_boxes": 1 - len(boxes)}
+    def __init__(self, meta: CUBMetadata, indices: list[int], transform: BoxedTransform,
+                 reference_frame: int | None = None):
+        self.meta, self.indices = meta, list(indices)
+        super().__init__([meta.paths[i] for i in self.indices], [int(meta.labels[i]) for i in self.indices],
+                         [meta.boxes[i : i + 1] for i in self.indices], transform, reference_frame, box_end_offset=1.0,
+                         id_root=meta.folder / "images")  # ids as in its metadata: <class dir>/<file>.jpg
 
 
 def verify_cub(root: Path, official: bool) -> None:
@@ -194,6 +187,7 @@ class CUBDataModule(ImageFolderDataModule):
     decides the splits."""
 
     official_md5 = MD5
+    wsolevaluation_name = "CUB"
 
     def __init__(self, root: str, download: bool, url: str, md5: str | None, batch_size: int,
                  eval_batch_size: int, num_workers: int, pin_memory: bool):
@@ -220,8 +214,8 @@ class CUBDataModule(ImageFolderDataModule):
         self.setup()
         return label_frequencies(self.meta.labels[self.splits["train"]], self.num_classes)
 
-    def dataset(self, split: str, transform: BoxedTransform) -> CUBImages:
-        return CUBImages(self.meta, self.splits[split].tolist(), transform)
+    def dataset(self, split: str, transform: BoxedTransform, reference_frame: int | None = None) -> CUBImages:
+        return CUBImages(self.meta, self.splits[split].tolist(), transform, reference_frame)
 
 
 class CUBClassificationDataModule(CUBDataModule):
@@ -252,7 +246,8 @@ def wsol_splits(meta: CUBMetadata) -> dict[str, torch.Tensor]:
     for k in meta.labels[test_ids].unique().tolist():
         members = meta.labels[test_ids] == k
         position[members] = torch.arange(int(members.sum()))
-    return {"train": all_ids[meta.is_train], "val": test_ids[position % 2 == 0], "test": test_ids[position % 2 == 1]}
+    return {"train": all_ids[meta.is_train], "val": test_ids[position % 2 == 0], "test": test_ids[position % 2 == 1],
+            "official_test": test_ids}
 
 
 class CUBWSOLDataModule(CUBDataModule):
@@ -261,13 +256,23 @@ class CUBWSOLDataModule(CUBDataModule):
     test_split_names = WSOL_TEST_SPLITS
 
     def __init__(self, root: str, download: bool, url: str, md5: str | None, resize_size: int, crop_size: int,
-                 eval_transform: str, batch_size: int, eval_batch_size: int, num_workers: int, pin_memory: bool):
+                 eval_transform: str, eval_split: str, batch_size: int, eval_batch_size: int, num_workers: int,
+                 pin_memory: bool):
         super().__init__(root, download, url, md5, batch_size, eval_batch_size, num_workers, pin_memory)
+        if eval_split not in ("test", "official_test"):
+            raise ValueError(f"data.eval_split={eval_split!r}; valid: test, official_test")
+        self.eval_split = eval_split
+        if eval_split == "official_test":  # no validation half to choose a threshold on: it is scored
+            self.test_split_names = ("test",)
         self.image_size = crop_size
         self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)
+        self.reference_frame = crop_size if eval_transform == "wsolevaluation" else None
 
     def make_splits(self, meta: CUBMetadata) -> dict[str, torch.Tensor]:
-        return wsol_splits(meta)
+        splits = wsol_splits(meta)
+        if self.eval_split == "official_test":
+            splits["test"] = splits["official_test"]
+        return splits
 
     def model_kwargs(self) -> dict:
         return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}

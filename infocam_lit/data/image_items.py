@@ -4,6 +4,10 @@ boxes with the image, and the collate function (shared by CUB and Tiny-ImageNet)
 An item is a dict: `image` (3, H, W) float, `label` int, `boxes` (K, 4) float,
 inclusive pixel corners (x0, y0, x1, y1) in the transformed image, clipped to it,
 and `dropped_boxes`, how many boxes fell wholly outside it (a crop) and were dropped.
+Evaluation items of a plain resize also carry `boxes_wsolevaluation`: the same boxes in
+wsolevaluation's convention and frame (metrics/wsolevaluation.py), for `cam.box_convention`, and what
+its metadata files hold: `image_id` (the path as in its metadata), `original_size` (W, H) and
+`boxes_original` (its convention, original pixels), for `export=scoremaps`.
 
 Boxes move through a resize or crop by SPEC §4.2's rule: an inclusive box is
 the continuous span [x0, x1 + 1); the span is transformed; then
@@ -20,6 +24,7 @@ from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
+from infocam_lit.metrics.wsolevaluation import wsolevaluation_boxes
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -69,35 +74,64 @@ class BoxedTransform:
         return self.to_float(image).as_subclass(torch.Tensor), span_to_inclusive(spans, out_width, out_height)
 
 
+def reference_frame_fields(boxes: torch.Tensor, image: torch.Tensor, frame: int, box_end_offset: float) -> dict:
+    """wsolevaluation's ground truth of an image: its (x0, y0, x1, y1) is the dataset's inclusive box
+    with `box_end_offset` added to x1, y1 (CUB: 1, its x + w); in the frame x frame resize, scaled with int()."""
+    height, width = image.shape[-2:]
+    theirs = boxes.double() + torch.tensor([0.0, 0.0, box_end_offset, box_end_offset], dtype=torch.float64)
+    return {"boxes_wsolevaluation": wsolevaluation_boxes(theirs, (width, height), (frame, frame)).float(),
+            "boxes_original": theirs, "original_size": (width, height)}
+
+
 def collate_items(items: list[dict]) -> dict:
     """Stack images and labels; pad boxes to (B, K_max, 4) with -1, `box_count` (B,) says how many are
     real; `dropped_boxes` (B,) counts the boxes a crop cut away."""
     counts = torch.tensor([len(item["boxes"]) for item in items])
-    boxes = torch.full((len(items), max(int(counts.max()), 1), 4), -1.0)
-    for i, item in enumerate(items):
-        boxes[i, : len(item["boxes"])] = item["boxes"]
-    return {
+    batch = {
         "image": torch.stack([item["image"] for item in items]),
         "label": torch.tensor([item["label"] for item in items]),
-        "boxes": boxes,
+        "boxes": _padded([item["boxes"] for item in items]),
         "box_count": counts,
         "dropped_boxes": torch.tensor([item.get("dropped_boxes", 0) for item in items]),
     }
+    if all("boxes_wsolevaluation" in item for item in items):
+        batch["boxes_wsolevaluation"] = _padded([item["boxes_wsolevaluation"] for item in items])
+        batch["boxes_original"] = _padded([item["boxes_original"] for item in items])
+        batch["original_size"] = torch.tensor([item["original_size"] for item in items])
+        batch["image_id"] = [item["image_id"] for item in items]
+    return batch
+
+
+def _padded(boxes: list[torch.Tensor]) -> torch.Tensor:
+    out = torch.full((len(boxes), max(max(len(b) for b in boxes), 1), 4), -1.0)
+    for i, b in enumerate(boxes):
+        out[i, : len(b)] = b
+    return out
 
 
 class LabelledImages(torch.utils.data.Dataset):
-    """Items {image, label, boxes} from parallel lists of paths, labels and (K, 4) inclusive boxes."""
+    """Items {image, label, boxes} from parallel lists of paths, labels and (K, 4) inclusive boxes;
+    with a `reference_frame` (the size of a plain resize) also wsolevaluation's fields, image ids being
+    the paths relative to `id_root`."""
 
-    def __init__(self, paths: list[Path], labels: list[int], boxes: list[torch.Tensor], transform: BoxedTransform):
+    def __init__(self, paths: list[Path], labels: list[int], boxes: list[torch.Tensor], transform: BoxedTransform,
+                 reference_frame: int | None = None, box_end_offset: float = 0.0, id_root: Path | None = None):
         self.paths, self.labels, self.boxes, self.transform = paths, labels, boxes, transform
+        self.reference_frame, self.box_end_offset, self.id_root = reference_frame, box_end_offset, id_root
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, i: int) -> dict:
-        image, boxes = self.transform(read_rgb(self.paths[i]), self.boxes[i])
-        return {"image": image, "label": self.labels[i], "boxes": boxes,
+        original = read_rgb(self.paths[i])
+        image, boxes = self.transform(original, self.boxes[i])
+        item = {"image": image, "label": self.labels[i], "boxes": boxes,
                 "dropped_boxes": len(self.boxes[i]) - len(boxes)}
+        if self.reference_frame is not None:
+            item |= reference_frame_fields(self.boxes[i], original, self.reference_frame, self.box_end_offset)
+            path = self.paths[i]
+            item["image_id"] = (path.relative_to(self.id_root) if self.id_root else path).as_posix()
+        return item
 
 
 def eval_sampler(dataset: torch.utils.data.Dataset) -> torch.utils.data.Sampler | None:

@@ -113,6 +113,7 @@ class TinyImageNetDataModule(ImageFolderDataModule):
     test_split_names = WSOL_TEST_SPLITS
 
     official_md5 = MD5
+    wsolevaluation_name = "ILSVRC"  # its evaluator scores ImageNet-style box files under this name
 
     def __init__(self, root: str, download: bool, url: str, md5: str | None, batch_size: int, eval_batch_size: int,
                  num_workers: int, pin_memory: bool):
@@ -120,6 +121,7 @@ class TinyImageNetDataModule(ImageFolderDataModule):
                          eval_batch_size, num_workers, pin_memory)
         self.image_size = 64
         self.transforms = {"train": BoxedTransform([v2.RandomHorizontalFlip()]), "eval": BoxedTransform([])}
+        self.reference_frame = self.image_size  # evaluated at its own 64 x 64: boxes as the files give them
         self.records: dict[str, tuple[list, list, list]] = {}
         self.wnids: list[str] = []
 
@@ -148,5 +150,6 @@ class TinyImageNetDataModule(ImageFolderDataModule):
     def model_kwargs(self) -> dict:
         return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}
 
-    def dataset(self, split: str, transform: BoxedTransform) -> LabelledImages:
-        return LabelledImages(*self.records[split], transform)
+    def dataset(self, split: str, transform: BoxedTransform, reference_frame: int | None = None) -> LabelledImages:
+        return LabelledImages(*self.records[split], transform, reference_frame,
+                              id_root=Path(self.root) / self.archive.folder)  # ids: val/images/<file>.JPEG

@@ -35,16 +35,20 @@ def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> di
 
 class ImageFolderDataModule(ExperimentDataModule):
     """An image dataset with boxes, unpacked from `archive` into `<root>/<archive.folder>/`. Subclasses
-    set `self.transforms` ({"train", "eval"}), provide `self.dataset(split, transform)` and
+    set `self.transforms` ({"train", "eval"}) and `self.reference_frame` (the side of the eval resize
+    when it is a plain resize, so eval items also carry wsolevaluation's boxes; else None), provide
+    `self.dataset(split, transform, reference_frame)` and
     `verify(root, official)` (run on a fresh download before it is put in place; `official` when the
     archive's MD5 is `official_md5`); one test loader per name in `test_split_names`."""
 
     official_md5: str = ""
+    wsolevaluation_name: str = ""  # the dataset_name its evaluate_wsol scores these maps under
 
     def __init__(self, root: str, download: bool, archive: Archive, batch_size: int, eval_batch_size: int,
                  num_workers: int, pin_memory: bool):
         super().__init__()
         self.root, self.download, self.archive = root, download, archive
+        self.reference_frame: int | None = None
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.num_workers, self.pin_memory = num_workers, pin_memory
 
@@ -60,7 +64,8 @@ class ImageFolderDataModule(ExperimentDataModule):
         return not self.download or (Path(self.root) / self.archive.folder).is_dir()
 
     def _loader(self, split: str, train: bool) -> DataLoader:
-        dataset = self.dataset(split, self.transforms["train" if train else "eval"])
+        dataset = self.dataset(split, self.transforms["train" if train else "eval"],
+                               None if train else self.reference_frame)
         sampler = None if train else eval_sampler(dataset)
         return DataLoader(dataset, batch_size=self.batch_size if train else self.eval_batch_size,
                           shuffle=train if sampler is None else None, sampler=sampler,

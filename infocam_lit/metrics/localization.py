@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import connected_components as graph_components
 from torchmetrics import Metric
 
 from infocam_lit.maths.boxes import best_iou, box_iou, normalize_maps
+from infocam_lit.metrics.wsolevaluation import require_cv2, wsolevaluation_hits
 
 
 class LocalizationAccuracy(Metric):
@@ -326,15 +327,33 @@ class ThresholdSweep(Metric):
         return {name: getattr(self, name).clone() for name in states}
 
 
+BOX_CONVENTIONS = ("infocam_lit", "wsolevaluation")
+
+
 class MaxBoxAccV2(ThresholdSweep):
     """MaxBoxAccV2 (Choe et al., CVPR 2020) over a set of maps: maxboxacc_iou{30,50,70}, their best
-    thresholds best_tau_iou{30,50,70}, and maxboxacc_v2."""
+    thresholds best_tau_iou{30,50,70}, and maxboxacc_v2.
 
-    def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7), **kwargs):
+    box_convention="infocam_lit" (SPEC §4.2): any maps at image size and inclusive GT corners.
+    box_convention="wsolevaluation": wsolevaluation's computation exactly (metrics/wsolevaluation.py),
+    for maps in [0, 1] at image size and GT boxes already in its convention; needs OpenCV."""
+
+    def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7),
+                 box_convention: str = "infocam_lit", **kwargs):
+        if box_convention not in BOX_CONVENTIONS:
+            raise ValueError(f"box_convention={box_convention!r}; valid: {', '.join(BOX_CONVENTIONS)}")
+        if box_convention == "wsolevaluation":
+            require_cv2()  # say so now, not at the first batch
         super().__init__(threshold_step, iou_thresholds, largest_box=False, **kwargs)
+        self.box_convention = box_convention
 
     def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> None:
-        super().update(maps, gt_boxes, gt_count)
+        if self.box_convention == "infocam_lit":
+            super().update(maps, gt_boxes, gt_count)
+            return
+        hits = wsolevaluation_hits(maps, gt_boxes, gt_count, self.thresholds, self.iou_thresholds)
+        self.component_hits[0] += hits.sum(0)
+        self.count[0] += len(maps)
 
     def compute(self) -> dict[str, torch.Tensor]:
         return maxboxacc(self.component_hits[0], self.count[0], self.thresholds, self.iou_thresholds)

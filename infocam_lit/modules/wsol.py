@@ -77,13 +77,23 @@ class WSOLModule(ExperimentModule):
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}
         step = self.cam.get("threshold_step", 0.01)
+        theirs = self.wsolevaluation_boxes
         for name in MAP_VARIANTS:
             metrics[f"{name}_loc"] = LocalizationAccuracy()
             if stage == "test":  # MaxBoxAccV2 and the fixed-threshold rule at every threshold, one sweep
-                metrics[f"{name}_sweep"] = ThresholdSweep(step)
-            elif self.cam.get("maxboxacc_in_val", False):
-                metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=step)
+                metrics[f"{name}_sweep"] = ThresholdSweep(step, every_component=not theirs)
+            if theirs and stage == "test" or self.cam.get("maxboxacc_in_val", False) and stage == "val":
+                metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=step, box_convention=self.box_convention)
         return nn.ModuleDict(metrics)
+
+    @property
+    def box_convention(self) -> str:
+        return self.cam.get("box_convention", "infocam_lit")
+
+    @property
+    def wsolevaluation_boxes(self) -> bool:
+        """MaxBoxAccV2 in wsolevaluation's convention: its own metric, on the batches' boxes in its frame."""
+        return self.box_convention == "wsolevaluation"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -102,16 +112,21 @@ class WSOLModule(ExperimentModule):
                               self.cam.get("region_mode", "same"), self.cam.get("plus_mode", "paper"),
                               self.cam.get("upsample", "bicubic"), logits)
 
+    def _forward_features(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.net.features(images)
+        return features, self.net.fc(features.mean((2, 3)))
+
     def _maps(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The logits and every variant's map for the ground-truth class, from one forward pass."""
-        images = batch["image"]
-        features = self.net.features(images)
-        logits = self.net.fc(features.mean((2, 3)))
-        return logits, self.localization_maps(features, logits, batch["label"], tuple(images.shape[-2:]))
+        features, logits = self._forward_features(batch["image"])
+        return logits, self.localization_maps(features, logits, batch["label"], tuple(batch["image"].shape[-2:]))
 
-    def _evaluate(self, batch: dict, stage: str) -> None:
+    def _evaluate(self, batch: dict, stage: str) -> dict[str, torch.Tensor]:
+        """Every metric of the stage updated; returns the features and logits (a test step's output, from
+        which callbacks such as the score-map export compute maps of their own size)."""
         images, labels = batch["image"], batch["label"]
-        logits, maps = self._maps(batch)
+        features, logits = self._forward_features(images)
+        maps = self.localization_maps(features, logits, labels, tuple(images.shape[-2:]))
         metrics = self.metrics[stage]
         metrics["classification"].update(logits, labels)
         correct = logits.argmax(1) == labels
@@ -120,25 +135,34 @@ class WSOLModule(ExperimentModule):
         for name, map_ in maps.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
             if f"{name}_maxbox" in metrics:
-                metrics[f"{name}_maxbox"].update(map_, batch["boxes"], batch["box_count"])
+                metrics[f"{name}_maxbox"].update(map_, *self._maxbox_truth(batch))
             if f"{name}_sweep" in metrics:
                 metrics[f"{name}_sweep"].update(map_, batch["boxes"], batch["box_count"], top1_correct=correct)
         if stage == "test":
             keep_first(self.test_examples, {"image": images, "gt_boxes": batch["boxes"],
                                             "gt_count": batch["box_count"], **maps,
                                             **{f"{name}_boxes": b for name, b in boxes.items()}}, EXAMPLES_KEPT)
+        return {"features": features.detach(), "logits": logits.detach()}
+
+    def _maxbox_truth(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.wsolevaluation_boxes:
+            return batch["boxes"], batch["box_count"]
+        if "boxes_wsolevaluation" not in batch:
+            raise ValueError("cam.box_convention=wsolevaluation needs evaluation batches with boxes in its frame: "
+                             "data.eval_transform=wsolevaluation (a plain resize)")
+        return batch["boxes_wsolevaluation"], batch["box_count"]
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")
 
-    def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
+    def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor] | None:
         split = self.test_split_name(dataloader_idx)
         if split == "val":  # the validation half, only to choose each variant's tau
             _, maps = self._maps(batch)
             for name, map_ in maps.items():
                 self.val_sweeps[name].update(map_, batch["boxes"], batch["box_count"])
-        else:
-            self._evaluate(batch, "test")
+            return None
+        return self._evaluate(batch, "test")
 
     def on_test_epoch_start(self) -> None:
         self.test_examples = {}
@@ -146,7 +170,8 @@ class WSOLModule(ExperimentModule):
     def _sweep_values(self, name: str, test: ThresholdSweep) -> dict[str, torch.Tensor]:
         """MaxBoxAccV2 of the test half, and its GT-known / Top-1 Loc at the tau chosen on the validation half."""
         sums = test.compute()
-        values = maxboxacc(sums["component_hits"].sum(0), sums["count"].sum(), test.thresholds, test.iou_thresholds)
+        values = {} if self.wsolevaluation_boxes else maxboxacc(sums["component_hits"].sum(0), sums["count"].sum(),
+                                                                 test.thresholds, test.iou_thresholds)
         held_out = held_out_threshold(self.val_sweeps[name].compute(), sums, test.thresholds)
         if held_out is not None:
             values |= {"val_tau": held_out["val_tau"], "gt_known_loc_val_tau": held_out["box_acc"],

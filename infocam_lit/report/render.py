@@ -52,6 +52,7 @@ TABLES = {
     "table6": Table("table4", wsol.table6),
     "table7": Table("table4", wsol.table7),
     "table8": Table("table4", wsol.table8),
+    "wsolevaluation": Table("table4", wsol.table_wsolevaluation),
 }
 
 

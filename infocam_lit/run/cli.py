@@ -3,6 +3,7 @@ scripts `infocam-train` / `infocam-evaluate` of an installed wheel. Both read th
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -35,11 +36,38 @@ def expected_errors() -> tuple[type[Exception], ...]:
     return ConfigError, DatasetError, PretrainedWeightsError
 
 
+# Hydra launcher options -> (the plugin's module, the extra of infocam_lit that installs it)
+LAUNCHER_EXTRAS = {
+    "slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "joblib": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
+}
+
+
+def missing_launcher(arguments: list[str]) -> str | None:
+    """The message for a `hydra/launcher=<name>` whose plugin is not installed (Hydra itself would only
+    say that the config group option is unknown), or None."""
+    for argument in arguments:
+        key, _, value = argument.removeprefix("override ").lstrip("+~").partition("=")
+        if key != "hydra/launcher" or value not in LAUNCHER_EXTRAS:
+            continue
+        module, extra = LAUNCHER_EXTRAS[value]
+        if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
+            return (f"hydra/launcher={value} needs the {module.split('.')[-1].replace('_', '-')} plugin, which is "
+                    f"not installed: pip install \"infocam_lit[{extra}]\" (make install includes it)")
+    return None
+
+
 def _run_hydra(config_name: str, task) -> None:
     """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`. An
     expected error prints its message and exits with status 1; its traceback goes to failed.txt in
     the run folder (and to the terminal too with HYDRA_FULL_ERROR=1, as Hydra's own errors do)."""
     register_configs()
+    problem = missing_launcher(sys.argv[1:])
+    if problem:
+        print(f"Error: {problem}", file=sys.stderr)
+        sys.exit(1)
 
     @hydra.main(version_base="1.3", config_path=config_dir(), config_name=config_name)
     def main(cfg: DictConfig) -> None:

@@ -21,6 +21,7 @@ from infocam_lit.run.artifacts import TestArtifact, final_metrics
 from infocam_lit.run.config import ConfigError
 from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.progress import progress_callbacks
+from infocam_lit.run.provenance import environment, write_environment
 from infocam_lit.run.run_files import RUN_CONFIG_KEY
 from infocam_lit.run.run_key import DEFAULT_KEY, run_key
 
@@ -69,7 +70,8 @@ def build_trainer(cfg: DictConfig, callbacks: list[Callback], run_name: str) -> 
     output_dir = cfg.paths.output_dir
     Path(output_dir).mkdir(parents=True, exist_ok=True)
     extra_callbacks, show_bar = progress_callbacks(cfg.trainer.enable_progress_bar)
-    loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, plain(cfg), run_tags(cfg))
+    loggers = build_loggers(plain(cfg.get("logger")), output_dir, run_name, {**plain(cfg), "env": environment()},
+                            run_tags(cfg))
     return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
                              default_root_dir=output_dir, enable_progress_bar=show_bar)
 
@@ -101,11 +103,13 @@ def artifact_callbacks(cfg: DictConfig) -> list[Callback]:
 
 
 @rank_zero_only
-def write_resolved_config(cfg: DictConfig) -> None:
-    """config.yaml in the run folder: every interpolation resolved (Hydra's .hydra/ keeps the raw one)."""
+def write_run_config(cfg: DictConfig) -> None:
+    """config.yaml in the run folder, every interpolation resolved (Hydra's .hydra/ keeps the raw one),
+    and env.json, what produced the run (run/provenance.py)."""
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    write_environment(output_dir, environment())
 
 
 def run_tags(cfg: DictConfig) -> dict:

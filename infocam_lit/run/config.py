@@ -56,6 +56,16 @@ class EvalTransform(str, Enum):
     legacy = "legacy"  # resize, then centre crop (the authors')
 
 
+class EvalSplit(str, Enum):
+    test = "test"  # the half of the official test split left after the validation half (paper §6.1)
+    official_test = "official_test"  # all of it (5,794 images), as wsolevaluation's test split
+
+
+class BoxConvention(str, Enum):
+    infocam_lit = "infocam_lit"  # SPEC §4.2: inclusive boxes, float thresholds, components
+    wsolevaluation = "wsolevaluation"  # clovaai/wsolevaluation's MaxBoxAccV2 exactly (needs OpenCV)
+
+
 class ADLPositions(str, Enum):
     paper = "paper"
     wsolevaluation = "wsolevaluation"  # VGG only: the second ADL before pool4
@@ -147,6 +157,9 @@ class CUBWSOLDataConfig:
     crop_size: int = 224
     # wsolevaluation: resize to crop_size x crop_size | legacy: resize to resize_size, then centre crop
     eval_transform: EvalTransform = EvalTransform.wsolevaluation
+    # what the test stage scores: test (validation half held out, val_tau chosen on it) | official_test (the
+    # whole official test split, for numbers beside wsolevaluation's; no val_tau; for evaluate.py)
+    eval_split: EvalSplit = EvalSplit.test
     batch_size: int = 32
     eval_batch_size: int = 64
     num_workers: int = 4
@@ -209,6 +222,9 @@ class CamConfig:
     upsample: Upsample = Upsample.bicubic
     maxboxacc_in_val: bool = False  # MaxBoxAccV2 sweeps thresholds over every image: test only by default
     threshold_step: float = 0.01  # the threshold grid of MaxBoxAccV2 and of the held-out tau (val_tau)
+    # MaxBoxAccV2's convention: infocam_lit (SPEC §4.2) | wsolevaluation (its evaluator exactly, for comparison
+    # with published numbers; needs data.eval_transform=wsolevaluation and OpenCV)
+    box_convention: BoxConvention = BoxConvention.infocam_lit
 
     def __post_init__(self) -> None:
         _require(self.region_size >= 1, "cam.region_size", ">= 1", self.region_size)
@@ -476,6 +492,10 @@ def validate_config(cfg: DictConfig) -> None:
         node = cfg.get(section)
         if node is not None and is_dataclass(OmegaConf.get_type(node)):
             OmegaConf.to_object(node)  # builds the dataclass, so __post_init__ runs
+    if cfg.get("cam") is not None and cfg.cam.get("box_convention") == BoxConvention.wsolevaluation:
+        _require(cfg.data.get("eval_transform", "wsolevaluation") == EvalTransform.wsolevaluation,
+                 "data.eval_transform", "wsolevaluation with cam.box_convention=wsolevaluation (its boxes are "
+                 "defined on a plain resize)", cfg.data.get("eval_transform"))
     if cfg.get("model") is not None and "optimizer" in cfg.model:  # a family may configure its own
         check_optimizer(cfg.model)
     for name, entry in (OmegaConf.to_container(cfg.get("logger") or {}, resolve=False) or {}).items():

@@ -28,10 +28,11 @@ from infocam_lit.run.common import (
     plain,
     require_contracts,
     run_name,
-    write_resolved_config,
+    write_run_config,
 )
 from infocam_lit.run.config import ConfigError, typed_section, validate_config
 from infocam_lit.run.prepare import prepare_once_per_node
+from infocam_lit.run.scoremaps import ScoremapExport
 
 log = logging.getLogger(__name__)
 RESTORED_SECTIONS = ("data", "model", "loss", "cam")
@@ -69,6 +70,19 @@ def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictCo
     return cfg
 
 
+EXPORTS = ("scoremaps",)
+
+
+def export_callbacks(cfg: DictConfig) -> list:
+    """export=scoremaps: the test maps and metadata as wsolevaluation's evaluator reads them."""
+    export = cfg.get("export")
+    if export is None:
+        return []
+    if export not in EXPORTS:
+        raise ConfigError(f"export={export!r}; valid: {', '.join(EXPORTS)} (or null)")
+    return [ScoremapExport(Path(cfg.paths.output_dir) / "scoremaps", list(cfg.export_maps))]
+
+
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     if not cfg.get("ckpt_path"):
         raise ConfigError("ckpt_path is required: python evaluate.py experiment=<name> ckpt_path=<file.ckpt>")
@@ -76,7 +90,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
     cfg = restore_config(cfg, saved, overrides)
     validate_config(cfg)
-    write_resolved_config(cfg)
+    write_run_config(cfg)
 
     datamodule = instantiate_plain(cfg.data)
     prepare_once_per_node(datamodule)
@@ -88,6 +102,6 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     with checkpoint_must_fit(cfg.ckpt_path):
         model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     require_contracts(model, datamodule)
-    trainer = build_trainer(cfg, callbacks=artifact_callbacks(cfg), run_name=run_name(cfg))
+    trainer = build_trainer(cfg, callbacks=artifact_callbacks(cfg) + export_callbacks(cfg), run_name=run_name(cfg))
     trainer.test(model, datamodule=datamodule, verbose=False)
     return finish(trainer, model, datamodule)

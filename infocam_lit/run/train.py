@@ -22,7 +22,7 @@ from infocam_lit.run.common import (
     require_contracts,
     run_config,
     run_name,
-    write_resolved_config,
+    write_run_config,
 )
 from infocam_lit.run.config import ConfigError, validate_config
 from infocam_lit.run.jobs import (
@@ -101,7 +101,7 @@ def train(cfg: DictConfig) -> dict[str, float] | None:
 
 
 def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
-    write_resolved_config(cfg)
+    write_run_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = instantiate_plain(cfg.data)
