@@ -46,6 +46,7 @@ def test_the_wheel_ships_the_config_and_console_scripts(wheel):
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "infocam-train = infocam_lit.run.cli:train_main" in entry_points
     assert "infocam-evaluate = infocam_lit.run.cli:evaluate_main" in entry_points
+    assert "infocam-predict = infocam_lit.run.cli:predict_main" in entry_points
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
     assert all(f"Provides-Extra: {extra}" in metadata for extra in ("slurm", "joblib", "wsolevaluation"))

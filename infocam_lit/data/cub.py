@@ -275,4 +275,5 @@ class CUBWSOLDataModule(CUBDataModule):
         return splits
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}
+        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size,
+                "class_names": self.meta.class_names}

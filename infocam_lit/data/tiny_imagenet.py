@@ -148,7 +148,18 @@ class TinyImageNetDataModule(ImageFolderDataModule):
         return label_frequencies(torch.tensor(self.records["train"][1]), self.num_classes)
 
     def model_kwargs(self) -> dict:
-        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size}
+        return {"num_classes": self.num_classes, "class_prior": self.label_prior, "image_size": self.image_size,
+                "class_names": self.class_names()}
+
+    def class_names(self) -> list[str]:
+        """words.txt's name of each class (its first synonym), the wnid where words.txt lacks it."""
+        words = Path(self.root) / self.archive.folder / "words.txt"
+        names = {}
+        if words.is_file():
+            for line in words.read_text().splitlines():
+                wnid, _, text = line.partition("\t")
+                names[wnid] = text.split(",")[0].strip() or wnid
+        return [names.get(wnid, wnid) for wnid in self.wnids]
 
     def dataset(self, split: str, transform: BoxedTransform, reference_frame: int | None = None) -> LabelledImages:
         return LabelledImages(*self.records[split], transform, reference_frame,

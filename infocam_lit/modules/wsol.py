@@ -58,7 +58,8 @@ EXAMPLES_KEPT = 8  # test images kept for the figure grids
 class WSOLModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, new_layers_lr_mult: float, loss: dict,
-                 cam: dict, num_classes: int, class_prior: list[float], image_size: int):
+                 cam: dict, num_classes: int, class_prior: list[float], image_size: int,
+                 class_names: list[str] | None = None):  # None: a checkpoint from before names were kept
         super().__init__()
         net, optimizer, scheduler, loss, cam, class_prior = (
             to_plain(v) for v in (net, optimizer, scheduler, loss, cam, class_prior))
@@ -201,6 +202,18 @@ class WSOLModule(ExperimentModule):
 
     def on_test_epoch_end(self) -> None:
         self.test_results = self._finish_stage("test")
+
+    def predict_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> dict:
+        """New images, no labels: the top-k classes (softmax of the logits, whose argmax is the prediction
+        for every loss) and, for the top-1 class, every map variant at image size with its box at
+        `cam.threshold`."""
+        images = batch["image"]
+        features, logits = self._forward_features(images)
+        probabilities = logits.float().softmax(1)
+        top = probabilities.topk(min(5, probabilities.shape[1]), dim=1)
+        maps = self.localization_maps(features, logits, top.indices[:, 0], tuple(images.shape[-2:]))
+        boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
+        return {"top_classes": top.indices, "top_probabilities": top.values, "maps": maps, "boxes": boxes}
 
     def summary_line(self, metrics: dict[str, float]) -> str:
         return localization_line(metrics)

@@ -1,5 +1,6 @@
-"""The entry points: `python train.py` / `python evaluate.py` in a checkout, and the console
-scripts `infocam-train` / `infocam-evaluate` of an installed wheel. Both read the same conf/."""
+"""The entry points: `python train.py` / `evaluate.py` / `predict.py` in a checkout, and the console
+scripts `infocam-train` / `infocam-evaluate` / `infocam-predict` of an installed wheel. All read the
+same conf/."""
 
 from __future__ import annotations
 
@@ -95,3 +96,9 @@ def evaluate_main() -> None:
     from infocam_lit.run.evaluate import evaluate
 
     _run_hydra("evaluate", evaluate)
+
+
+def predict_main() -> None:
+    from infocam_lit.run.predict import predict
+
+    _run_hydra("predict", predict)

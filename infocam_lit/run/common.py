@@ -125,7 +125,7 @@ def run_tags(cfg: DictConfig) -> dict:
                         if choices.get(group)]
         if hydra_cfg.mode == RunMode.MULTIRUN:
             tags["group"] = f"{cfg.get('experiment_name')}/{Path(hydra_cfg.sweep.dir).name}"
-    net = (plain(cfg.model) or {}).get("net") or {}
+    net = (plain(cfg.get("model")) or {}).get("net") or {}
     if "adl" in net:
         tags.setdefault("tags", []).append(f"adl={net['adl']}")
     if cfg.get("cam") is not None and "wsol" in str(cfg.get("experiment_name")):

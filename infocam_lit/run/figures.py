@@ -200,3 +200,27 @@ def plot_localization_grid(examples: dict[str, torch.Tensor], folder: Path) -> l
         plt.close(fig)
         paths.append(path)
     return paths
+
+
+def plot_prediction(image: torch.Tensor, map_: torch.Tensor, box, title: str, path: Path) -> Path:
+    """One new image (ImageNet-normalised, 3 x H x W): the image with the predicted box (green), and the
+    map over it."""
+    import matplotlib.patches  # noqa: F401  (used through matplotlib.patches in _draw_box)
+
+    from infocam_lit.maths.boxes import normalize_maps
+
+    shown = _denormalise(image[None])[0].permute(1, 2, 0).numpy()
+    heat = normalize_maps(map_[None].float())[0].numpy()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6, 3.3))
+    left.imshow(shown)
+    _draw_box(left, box, "lime")
+    right.imshow(shown)
+    right.imshow(heat, cmap="jet", alpha=0.5)
+    for ax in (left, right):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -1,0 +1,139 @@
+"""`python predict.py ckpt_path=<WSOL checkpoint> images=<image file or folder>`: a trained WSOL model
+on new images. In the run folder: `predictions.json` (per image its top-5 class ids, names and
+probabilities, and per map its box), `<image>_<map>.png` overlays (the map over the image, its box),
+and with `export=maps` each map as `<image>_<map>.npy`. The preprocessing is the checkpoint's
+evaluation transform; boxes are in that frame's pixels (inclusive corners)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from hydra.utils import get_class
+from omegaconf import DictConfig
+from pytorch_lightning.callbacks import BasePredictionWriter
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
+
+from infocam_lit.data.idx import DatasetError
+from infocam_lit.data.image_items import BoxedTransform, read_rgb
+from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
+from infocam_lit.run.common import build_trainer, checkpoint_must_fit, run_name, write_run_config
+from infocam_lit.run.config import ConfigError, validate_config
+from infocam_lit.run.evaluate import load_run_config
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+EXPORTS = ("maps",)
+PREDICTIONS_FILE = "predictions.json"
+
+
+def image_files(images: str) -> list[Path]:
+    """The image file, or every image in the folder and its subfolders, sorted."""
+    path = Path(images)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        if found:
+            return found
+        raise DatasetError(f"images={images}: no image files ({', '.join(IMAGE_SUFFIXES)}) in {path}")
+    raise DatasetError(f"images={images}: no such file or folder")
+
+
+def eval_transform(data: dict, image_size: int) -> BoxedTransform:
+    """The checkpoint's evaluation preprocessing: resize to the model's input, or (data.eval_transform=legacy)
+    resize and centre crop."""
+    if data.get("eval_transform") == "legacy":
+        return BoxedTransform([v2.Resize((data["resize_size"], data["resize_size"]), antialias=True),
+                               v2.CenterCrop(image_size)])
+    return BoxedTransform([v2.Resize((image_size, image_size), antialias=True)])
+
+
+class NewImages(Dataset):
+    def __init__(self, paths: list[Path], transform: BoxedTransform):
+        self.paths, self.transform = paths, transform
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> dict:
+        original = read_rgb(self.paths[i])  # an undecodable file is a DatasetError naming it
+        image, _ = self.transform(original, torch.zeros(0, 4))
+        return {"image": image, "index": i}
+
+
+class PredictionWriter(BasePredictionWriter):
+    """predictions.json, the overlays, and with export=maps the raw maps, into `folder`."""
+
+    def __init__(self, folder: Path, paths: list[Path], class_names: list[str] | None, maps: list[str],
+                 export_maps: bool):
+        super().__init__(write_interval="batch")
+        self.folder, self.paths, self.class_names = folder, paths, class_names
+        self.maps, self.export_maps = maps, export_maps
+        self.records: list[dict] = []
+
+    def on_predict_start(self, trainer, pl_module) -> None:
+        if trainer.world_size > 1:
+            raise ConfigError("predict.py runs in one process (trainer.devices=1): every rank would write only "
+                              "its share of predictions.json")
+
+    def write_on_batch_end(self, trainer, pl_module, prediction: dict, batch_indices, batch: dict, batch_idx: int,
+                           dataloader_idx: int) -> None:
+        from infocam_lit.run.figures import plot_prediction
+
+        for row, index in enumerate(batch["index"].tolist()):
+            path = self.paths[index]
+            stem = f"{index:05d}_{path.stem}"
+            ids = prediction["top_classes"][row].tolist()
+            record = {"image": str(path), "top_classes": ids,
+                      "top_names": [self.class_names[k] for k in ids] if self.class_names else None,
+                      "top_probabilities": prediction["top_probabilities"][row].tolist(), "boxes": {}}
+            for name in self.maps:
+                map_ = prediction["maps"][name][row].float().cpu()
+                box = prediction["boxes"][name][row].tolist()
+                record["boxes"][name] = box
+                top = record["top_names"][0] if self.class_names else f"class {ids[0]}"
+                title = f"{name}: {top} ({100 * record['top_probabilities'][0]:.0f}%)"
+                plot_prediction(batch["image"][row].cpu(), map_, box, title, self.folder / f"{stem}_{name}.png")
+                if self.export_maps:
+                    np.save(self.folder / f"{stem}_{name}.npy", map_.numpy())
+            self.records.append(record)
+
+    def on_predict_end(self, trainer, pl_module) -> None:
+        (self.folder / PREDICTIONS_FILE).write_text(json.dumps(self.records, indent=1) + "\n")
+        log.info("%d image(s): predictions in %s", len(self.records), self.folder / PREDICTIONS_FILE)
+
+
+def predict(cfg: DictConfig) -> None:
+    if not cfg.get("ckpt_path") or not cfg.get("images"):
+        raise ConfigError("python predict.py ckpt_path=<WSOL checkpoint> images=<image file or folder>")
+    export = cfg.get("export")
+    if export is not None and export not in EXPORTS:
+        raise ConfigError(f"export={export!r}; valid: {', '.join(EXPORTS)} (or null)")
+    unknown = sorted(set(cfg.maps) - set(MAP_VARIANTS))
+    if unknown:
+        raise ConfigError(f"maps: {', '.join(unknown)} unknown; valid: {', '.join(MAP_VARIANTS)}")
+    validate_config(cfg)
+    saved = load_run_config(cfg.ckpt_path)
+    module_class = get_class(saved["model"]["_target_"])
+    if not issubclass(module_class, WSOLModule):
+        raise ConfigError(f"{cfg.ckpt_path} is a {module_class.__name__} checkpoint; predict.py takes a WSOL one "
+                          "(experiment=wsol_cub or wsol_tiny)")
+    write_run_config(cfg)
+    with checkpoint_must_fit(cfg.ckpt_path):
+        model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True)
+    paths = image_files(cfg.images)
+    dataset = NewImages(paths, eval_transform(saved["data"], model.hparams.image_size))
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers)
+    folder = Path(cfg.paths.output_dir)
+    if model.hparams.get("class_names") is None:
+        log.warning("%s predates class names in checkpoints: predictions give class ids only", cfg.ckpt_path)
+    writer = PredictionWriter(folder, paths, model.hparams.get("class_names"), list(cfg.maps), export == "maps")
+    trainer: pl.Trainer = build_trainer(cfg, callbacks=[writer], run_name=run_name(cfg))
+    trainer.predict(model, dataloaders=loader, return_predictions=False)
