@@ -72,6 +72,13 @@ def fetch(archive: Archive, root: str | Path, verify: Callable[[Path], None]) ->
         shutil.rmtree(work, ignore_errors=True)
 
 
+def check_official_counts(folder: Path, counts: dict[str, int], official: dict[str, int], how_to_get: str) -> None:
+    """The counts of an unpacked official archive are the official ones; a DatasetError naming each that is not."""
+    wrong = [f"{counts[k]:,} {k} (official: {v:,})" for k, v in official.items() if counts[k] != v]
+    if wrong:
+        raise DatasetError(f"{folder} holds {', '.join(wrong)}; the archive is not the official one. {how_to_get}")
+
+
 def install(source: Path, target: Path) -> bool:
     """Rename `source` to `target` unless another writer already did: True when this call placed it."""
     try:

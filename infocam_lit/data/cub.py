@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torchvision.transforms import v2
 
-from infocam_lit.data.archive import Archive
+from infocam_lit.data.archive import Archive, check_official_counts
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
@@ -128,10 +128,9 @@ def verify_cub(root: Path, official: bool) -> None:
     """Every image the metadata lists exists (read_cub_metadata checks), and, for the official archive,
     the official counts hold."""
     meta = read_cub_metadata(root)
-    counts = {"images": len(meta.paths), "classes": meta.num_classes, "training images": int(meta.is_train.sum())}
-    wrong = [f"{counts[k]:,} {k} (official: {v:,})" for k, v in OFFICIAL_COUNTS.items() if official and counts[k] != v]
-    if wrong:
-        raise DatasetError(f"{meta.folder} holds {', '.join(wrong)}; the archive is not the official one. {HOW_TO_GET}")
+    if official:
+        counts = {"images": len(meta.paths), "classes": meta.num_classes, "training images": int(meta.is_train.sum())}
+        check_official_counts(meta.folder, counts, OFFICIAL_COUNTS, HOW_TO_GET)
 
 
 # --------------------------------------------------------------------------- splits

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torchvision.transforms import v2
 
-from infocam_lit.data.archive import Archive
+from infocam_lit.data.archive import Archive, check_official_counts
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
@@ -91,12 +91,10 @@ def verify_tiny_imagenet(root: Path, official: bool) -> None:
     """Every listed image exists (read_tiny_imagenet checks), and, for the official archive, the official
     counts hold."""
     wnids, splits = read_tiny_imagenet(root)
-    counts = {"classes": len(wnids), "training images": len(splits["train"][0]),
-              "validation images": len(splits["official_val"][0])}
-    wrong = [f"{counts[k]:,} {k} (official: {v:,})" for k, v in OFFICIAL_COUNTS.items() if official and counts[k] != v]
-    if wrong:
-        raise DatasetError(f"{Path(root) / 'tiny-imagenet-200'} holds {', '.join(wrong)}; the archive is not the "
-                           f"official one. {HOW_TO_GET}")
+    if official:
+        counts = {"classes": len(wnids), "training images": len(splits["train"][0]),
+                  "validation images": len(splits["official_val"][0])}
+        check_official_counts(Path(root) / "tiny-imagenet-200", counts, OFFICIAL_COUNTS, HOW_TO_GET)
 
 
 def alternate_halves(labels: list[int]) -> tuple[list[int], list[int]]:

@@ -83,7 +83,7 @@ class WSOLModule(ExperimentModule):
             metrics[f"{name}_loc"] = LocalizationAccuracy()
             if stage == "test":  # MaxBoxAccV2 and the fixed-threshold rule at every threshold, one sweep
                 metrics[f"{name}_sweep"] = ThresholdSweep(step, every_component=not theirs)
-            if theirs and stage == "test" or self.cam.get("maxboxacc_in_val", False) and stage == "val":
+            if (theirs and stage == "test") or (self.cam.get("maxboxacc_in_val", False) and stage == "val"):
                 metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=step, box_convention=self.box_convention)
         return nn.ModuleDict(metrics)
 
@@ -117,22 +117,26 @@ class WSOLModule(ExperimentModule):
         features = self.net.features(images)
         return features, self.net.fc(features.mean((2, 3)))
 
-    def _maps(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The logits and every variant's map for the ground-truth class, from one forward pass."""
+    def _maps(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """The features, the logits and every variant's map for the ground-truth class, from one forward pass."""
         features, logits = self._forward_features(batch["image"])
-        return logits, self.localization_maps(features, logits, batch["label"], tuple(batch["image"].shape[-2:]))
+        return features, logits, self.localization_maps(features, logits, batch["label"],
+                                                        tuple(batch["image"].shape[-2:]))
+
+    def _boxes(self, maps: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Each map's box at the fixed threshold `cam.threshold`."""
+        return {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
 
     def _evaluate(self, batch: dict, stage: str) -> dict[str, torch.Tensor]:
         """Every metric of the stage updated; returns the features and logits (a test step's output, from
         which callbacks such as the score-map export compute maps of their own size)."""
         images, labels = batch["image"], batch["label"]
-        features, logits = self._forward_features(images)
-        maps = self.localization_maps(features, logits, labels, tuple(images.shape[-2:]))
+        features, logits, maps = self._maps(batch)
         metrics = self.metrics[stage]
         metrics["classification"].update(logits, labels)
         correct = logits.argmax(1) == labels
         self.dropped_boxes[stage].update(batch.get("dropped_boxes", torch.zeros(1)).sum())
-        boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
+        boxes = self._boxes(maps)
         for name, map_ in maps.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
             if f"{name}_maxbox" in metrics:
@@ -159,7 +163,7 @@ class WSOLModule(ExperimentModule):
     def test_step(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor] | None:
         split = self.test_split_name(dataloader_idx)
         if split == "val":  # the validation half, only to choose each variant's tau
-            _, maps = self._maps(batch)
+            _, _, maps = self._maps(batch)
             for name, map_ in maps.items():
                 self.val_sweeps[name].update(map_, batch["boxes"], batch["box_count"])
             return None
@@ -212,8 +216,7 @@ class WSOLModule(ExperimentModule):
         probabilities = logits.float().softmax(1)
         top = probabilities.topk(min(5, probabilities.shape[1]), dim=1)
         maps = self.localization_maps(features, logits, top.indices[:, 0], tuple(images.shape[-2:]))
-        boxes = {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
-        return {"top_classes": top.indices, "top_probabilities": top.values, "maps": maps, "boxes": boxes}
+        return {"top_classes": top.indices, "top_probabilities": top.values, "maps": maps, "boxes": self._boxes(maps)}
 
     def summary_line(self, metrics: dict[str, float]) -> str:
         return localization_line(metrics)

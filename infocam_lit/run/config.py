@@ -35,6 +35,13 @@ def _require(condition: bool, key: str, rule: str, value) -> None:
         raise ConfigError(f"{key} must be {rule}, got {value!r}")
 
 
+def require_known(key: str, values, valid: tuple[str, ...]) -> None:
+    """Every one of `values` is in `valid`; else a ConfigError naming the key and the valid ones."""
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise ConfigError(f"{key}: {', '.join(map(str, unknown))} unknown; valid: {', '.join(valid)}")
+
+
 class RegionMode(str, Enum):
     same = "same"
     legacy = "legacy"

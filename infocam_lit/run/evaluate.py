@@ -30,7 +30,7 @@ from infocam_lit.run.common import (
     run_name,
     write_run_config,
 )
-from infocam_lit.run.config import ConfigError, typed_section, validate_config
+from infocam_lit.run.config import ConfigError, require_known, typed_section, validate_config
 from infocam_lit.run.prepare import prepare_once_per_node
 from infocam_lit.run.scoremaps import ScoremapExport
 
@@ -78,8 +78,7 @@ def export_callbacks(cfg: DictConfig) -> list:
     export = cfg.get("export")
     if export is None:
         return []
-    if export not in EXPORTS:
-        raise ConfigError(f"export={export!r}; valid: {', '.join(EXPORTS)} (or null)")
+    require_known("export", [export], EXPORTS)
     return [ScoremapExport(Path(cfg.paths.output_dir) / "scoremaps", list(cfg.export_maps))]
 
 

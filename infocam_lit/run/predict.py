@@ -23,7 +23,7 @@ from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, read_rgb
 from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
 from infocam_lit.run.common import build_trainer, checkpoint_must_fit, run_name, write_run_config
-from infocam_lit.run.config import ConfigError, validate_config
+from infocam_lit.run.config import ConfigError, require_known, validate_config
 from infocam_lit.run.evaluate import load_run_config
 
 log = logging.getLogger(__name__)
@@ -114,11 +114,9 @@ def predict(cfg: DictConfig) -> None:
     if not cfg.get("ckpt_path") or not cfg.get("images"):
         raise ConfigError("python predict.py ckpt_path=<WSOL checkpoint> images=<image file or folder>")
     export = cfg.get("export")
-    if export is not None and export not in EXPORTS:
-        raise ConfigError(f"export={export!r}; valid: {', '.join(EXPORTS)} (or null)")
-    unknown = sorted(set(cfg.maps) - set(MAP_VARIANTS))
-    if unknown:
-        raise ConfigError(f"maps: {', '.join(unknown)} unknown; valid: {', '.join(MAP_VARIANTS)}")
+    if export is not None:
+        require_known("export", [export], EXPORTS)
+    require_known("maps", cfg.maps, tuple(MAP_VARIANTS))
     validate_config(cfg)
     saved = load_run_config(cfg.ckpt_path)
     module_class = get_class(saved["model"]["_target_"])

@@ -24,16 +24,14 @@ from pytorch_lightning.callbacks import Callback
 from infocam_lit.data.wsol_base import ImageFolderDataModule
 from infocam_lit.metrics.wsolevaluation import normalize_scoremap
 from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
-from infocam_lit.run.config import ConfigError
+from infocam_lit.run.config import ConfigError, require_known
 
 FRAME = 224  # wsolevaluation compares boxes at 224 x 224 and resizes nothing
 
 
 class ScoremapExport(Callback):
     def __init__(self, folder: Path, maps: list[str]):
-        unknown = sorted(set(maps) - set(MAP_VARIANTS))
-        if unknown:
-            raise ConfigError(f"export_maps: {', '.join(unknown)} unknown; valid: {', '.join(MAP_VARIANTS)}")
+        require_known("export_maps", maps, tuple(MAP_VARIANTS))
         self.folder, self.maps = Path(folder), list(maps)
         self.rows: dict[str, list[str]] = {}
 
