@@ -107,6 +107,7 @@ def test_unknown_key_is_rejected():
     ("data.dim=0", "data.dim must be >= 1, got 0"),
     ("data.batch_size=0", "data.batch_size must be >= 1"),
     ("loss.tau=-1", "loss.tau must be >= 0"),
+    ("loss.posthoc_tau=-0.5", "loss.posthoc_tau must be >= 0, got -0.5"),
     ("model.optimizer.lr=0", "model.optimizer.lr must be > 0"),
     ("callbacks.early_stopping.patience=-1", "patience must be >= 0"),
     ("model=mine model.ema_rate=0", "model.ema_rate must be in (0, 1]"),
@@ -232,3 +233,29 @@ def test_the_progress_bar_can_be_turned_off(monkeypatch):
         validate_config(cfg)
         trainer = build_trainer(cfg, [], "bar")
         assert isinstance(trainer.progress_bar_callback, RichProgressBar) is wanted
+
+
+@pytest.mark.parametrize(("override", "valid"), [
+    ("cam.box_convention=voc", ("infocam_lit", "wsolevaluation")),
+    ("experiment=wsol_cub data.eval_split=all", ("test", "official_test")),
+])
+def test_new_choices_name_their_valid_values(override, valid):
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train(*override.split())
+    cause = str(info.value.__cause__)
+    assert override.split()[-1].split("=")[0] in cause and all(v in cause for v in valid)
+
+
+def test_unknown_exports_and_map_names_name_the_valid_ones():
+    from infocam_lit.run.evaluate import export_callbacks
+    from infocam_lit.run.predict import predict
+
+    with pytest.raises(ConfigError, match="export: scoremap unknown; valid: scoremaps"):
+        export_callbacks(compose_train("export=scoremap", config_name="evaluate"))
+    with pytest.raises(ConfigError, match="export_maps: gradcam unknown; valid: cam, cam_region"):
+        export_callbacks(compose_train("export=scoremaps", "export_maps=[cam,gradcam]", config_name="evaluate"))
+    predict_cfg = ("ckpt_path=model.ckpt", "images=photos", "logger=csv")
+    with pytest.raises(ConfigError, match="export: npy unknown; valid: maps"):
+        predict(compose_train(*predict_cfg, "export=npy", config_name="predict"))
+    with pytest.raises(ConfigError, match="maps: gradcam unknown; valid: cam, cam_region"):
+        predict(compose_train(*predict_cfg, "maps=[gradcam]", config_name="predict"))
