@@ -37,7 +37,8 @@ def epoch_seconds(loader, step=None) -> float:
 
 def main() -> None:
     torch.manual_seed(0)
-    dm = GMMDataModule(dim=5, imbalanced=True, seed=0, batch_size=512, eval_batch_size=8192)
+    dm = GMMDataModule(dim=5, imbalanced=True, seed=0, batch_size=512, eval_batch_size=8192, noise_dims=0,
+                       size_factor=1.0)
     dm.setup()
     ours = dm.train_dataloader()
     plain = DataLoader(TensorDataset(*dm.splits["train"]), batch_size=512, shuffle=True)

@@ -74,6 +74,15 @@ def test_mine_sweep_never_runs_a_classifier_loss_axis():
     assert params.model == "mine" and "loss" not in params
 
 
+@pytest.mark.parametrize(("sweep", "axis", "values"), [
+    ("mi_noise_dims", "data.noise_dims", "0,10,50,200"), ("mi_sample_size", "data.size_factor", "0.01,0.1,1")])
+def test_the_estimator_studies_cover_their_grid_at_d5_imbalanced(sweep, axis, values):
+    cfg = compose_train(f"sweep={sweep}")
+    params = cfg.hydra.sweeper.params
+    assert params[axis] == values and params.model == "mlp,mine,knn" and params.seed == "0,1,2"
+    assert (cfg.data.dim, cfg.data.imbalanced, cfg.loss.name.value) == (5, True, "pc_softmax")
+
+
 def test_wrong_loss_lists_the_valid_ones():
     with pytest.raises(MissingConfigException) as info:
         compose_train("loss=pcsoftmax")
@@ -111,6 +120,10 @@ def test_unknown_key_is_rejected():
     ("model.optimizer.lr=0", "model.optimizer.lr must be > 0"),
     ("callbacks.early_stopping.patience=-1", "patience must be >= 0"),
     ("model=mine model.ema_rate=0", "model.ema_rate must be in (0, 1]"),
+    ("model=knn model.k=0", "model.k must be >= 1, got 0"),
+    ("data.noise_dims=-1", "data.noise_dims must be >= 0, got -1"),
+    ("data.size_factor=0", "data.size_factor must be in (0, 1]"),
+    ("data.size_factor=1.5", "data.size_factor must be in (0, 1]"),
     ("experiment=wsol_cub data.num_workers=-1", "data.num_workers must be >= 0, got -1"),
     ("experiment=wsol_tiny data.eval_batch_size=0", "data.eval_batch_size must be >= 1, got 0"),
     ("experiment=double_mnist data.slot_prob=0", "data.slot_prob must be in (0, 1], got 0.0"),

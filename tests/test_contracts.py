@@ -12,6 +12,7 @@ from infocam_lit.data.mnist import MNISTDataModule
 from infocam_lit.data.tiny_imagenet import TinyImageNetDataModule
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.classifier import ClassifierModule
+from infocam_lit.modules.knn import KNNModule
 from infocam_lit.modules.mine import MINEModule
 from infocam_lit.modules.multilabel import MultiLabelLocalizationModule
 from infocam_lit.modules.wsol import WSOLModule
@@ -20,7 +21,7 @@ from tests.conftest import datamodule
 
 DATAMODULES = [GMMDataModule, MNISTDataModule, DoubleMNISTDataModule, CUBClassificationDataModule,
                CUBWSOLDataModule, TinyImageNetDataModule]
-MODULES = [ClassifierModule, MINEModule, MultiLabelLocalizationModule, WSOLModule]
+MODULES = [ClassifierModule, MINEModule, KNNModule, MultiLabelLocalizationModule, WSOLModule]
 
 
 @pytest.mark.parametrize("cls", DATAMODULES, ids=lambda c: c.__name__)

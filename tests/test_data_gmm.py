@@ -71,3 +71,41 @@ def test_ranks_share_without_duplicates(monkeypatch):
     assert sorted(eval_all.tolist()) == list(range(11))  # every sample once, none padded
     assert len(seen[0][1]) == len(seen[1][1]) == 5 and seen[0][2] == seen[1][2]  # equal training shares
     assert not set(seen[0][1].tolist()) & set(seen[1][1].tolist())
+
+
+def test_nuisance_dimensions_leave_the_sample_and_the_ground_truth_alone():
+    plain, noisy = datamodule("gmm", dim=5, seed=4), datamodule("gmm", dim=5, seed=4, noise_dims=10)
+    plain.setup(), noisy.setup()
+    for split, stream in (("train", 0), ("val", 1), ("test", 2)):
+        # noise_dims=0 is the sample drawn before nuisance dimensions existed: the split's own stream only
+        today = gmm.sample(gmm.split_counts(True)[split], 5, torch.Generator().manual_seed(4 * 10 + stream))
+        assert torch.equal(plain.splits[split][0], today[0]) and torch.equal(plain.splits[split][1], today[1])
+        x, y = noisy.splits[split]
+        assert x.shape[1] == 15 and torch.equal(x[:, :5], today[0]) and torch.equal(y, today[1])
+        noise = x[:, 5:]
+        assert noise.mean().abs() < 0.02 and (noise.std() - 1).abs() < 0.02
+        assert all(noise[y == k].mean().abs() < 0.05 for k in range(5))  # the same law in every class
+    assert noisy.reference_metrics() == plain.reference_metrics()
+    assert noisy.model_kwargs()["input_dim"] == 15
+    # each split's noise has its own stream, and it is not the stream of the informative coordinates
+    assert not torch.equal(noisy.splits["train"][0][:100, 5:], noisy.splits["test"][0][:100, 5:])
+    assert not torch.equal(noisy.splits["train"][0][:100, 5:10], noisy.splits["train"][0][:100, :5])
+
+
+def test_size_factor_keeps_a_prefix_of_each_class_in_train_and_val_only():
+    full, small = datamodule("gmm", dim=2, seed=1), datamodule("gmm", dim=2, seed=1, size_factor=0.1)
+    full.setup(), small.setup()
+    counts = gmm.split_counts(True)
+    for split in ("train", "val"):
+        x, y = small.splits[split]
+        assert torch.bincount(y, minlength=5).tolist() == [round(n / 10) for n in counts[split]]
+        for k in range(5):
+            kept = x[y == k]
+            assert torch.equal(kept, full.splits[split][0][full.splits[split][1] == k][:len(kept)])
+    assert torch.equal(small.splits["test"][0], full.splits["test"][0])
+    assert small.reference_metrics() == full.reference_metrics()  # same prior, same test split
+    assert small.label_prior == pytest.approx(full.label_prior)
+    unscaled = datamodule("gmm", dim=2, seed=1, size_factor=1.0)
+    unscaled.setup()
+    assert all(torch.equal(a, b) for split in full.splits for a, b in zip(unscaled.splits[split], full.splits[split],
+                                                                           strict=True))

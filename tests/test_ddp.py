@@ -30,6 +30,18 @@ def test_ddp_test_metrics_equal_a_single_process_evaluation(tmp_path):
     assert_ddp_equals_a_single_process(tmp_path, ("data.dim=2", "trainer.max_epochs=2"), ("logger=csv",))
 
 
+def test_ddp_knn_gathers_every_share_of_a_split(tmp_path):
+    """Each rank holds half of each split; the estimate must be the one of the whole split."""
+    shared = ("logger=csv", "model=knn", "data.dim=2", "data.size_factor=0.1")
+    run_entry("train.py", tmp_path / "ddp", "trainer=ddp_cpu", *shared)
+    assert (tmp_path / "ddp" / "train_ddp_process_1.log").is_file()
+    run_entry("train.py", tmp_path / "single", *shared)
+    ddp, single = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "single")
+    assert set(ddp) == set(single)
+    for key, value in ddp.items():
+        assert value == pytest.approx(single[key], abs=1e-9), key
+
+
 def test_ddp_wsol_metrics_equal_a_single_process_evaluation(tmp_path):
     """The image loaders under DDP: 3 classes x 7 official test images leave 9 in the test half, which
     a padding sampler would make 10 with a duplicate (seen: GT-known Loc 0.3 instead of 1/3); every

@@ -85,6 +85,17 @@ def test_mine_writes_mi_keys_only(tmp_path):
     assert set(read_metrics(tmp_path)) == MI_KEYS
 
 
+def test_knn_is_tested_without_training(tmp_path):
+    result = run_entry("train.py", tmp_path, "logger=csv", "model=knn", "data.dim=2", "data.size_factor=0.1")
+    metrics = read_metrics(tmp_path)
+    assert set(metrics) == MI_KEYS
+    assert metrics["test/mi"] == pytest.approx(metrics["test/mi_true"], abs=0.03)
+    assert metrics["train/mi"] == pytest.approx(metrics["test/mi_true"], abs=0.05)  # 1/10 of the training split
+    assert not (tmp_path / "checkpoints").exists() and (tmp_path / "timing.json").is_file()
+    assert "needs no training" in result.stderr + result.stdout
+    assert f"I(X;Y) estimate {metrics['test/mi']:.3f}" in result.stdout and "| exact 1.239 |" in result.stdout
+
+
 def test_evaluate_rebuilds_the_same_test_split(pc_run, tmp_path):
     run_dir, _ = pc_run
     # the saved config wins over the experiment's defaults (here a different d and loss on the command line

@@ -54,3 +54,19 @@ def test_a_label_with_one_point_adds_no_term_and_k_is_capped():
     with pytest.raises(ValueError, match="k must be >= 1"):
         knn_mi_terms(x, y, k=0)
     assert math.isfinite(knn_mi(x, y, k=1)[0])
+
+
+@pytest.mark.parametrize("dim", [3, 20])
+def test_the_brute_force_counts_what_the_tree_counts(dim):
+    rng = np.random.default_rng(dim)
+    y = rng.integers(0, 3, size=1500)
+    x = rng.normal(size=(1500, dim)) + y[:, None]
+    tree, brute = knn_mi_terms(x, y, 3, method="kdtree"), knn_mi_terms(x, y, 3, method="brute")
+    np.testing.assert_allclose(brute, tree, rtol=0, atol=1e-12)
+    auto = knn_mi_terms(x, y, 3)  # the tree in 3 dimensions, the brute force in 20
+    np.testing.assert_array_equal(auto, tree if dim <= 12 else brute)
+
+
+def test_an_unknown_method_names_the_valid_ones():
+    with pytest.raises(ValueError, match="method must be one of auto, kdtree, brute, got 'ball'"):
+        knn_mi_terms(np.zeros((4, 1)), np.zeros(4), method="ball")

@@ -8,8 +8,10 @@ from infocam_lit.data.in_memory import InMemoryDataModule
 from infocam_lit.data.prior import label_frequencies
 from infocam_lit.maths import gmm
 
-# Each split draws from its own stream, so changing one split's size leaves the others alone.
+# Each split draws from its own stream, so changing one split's size leaves the others alone; the
+# nuisance coordinates have streams of their own, so adding them leaves the informative ones alone.
 _SPLIT_STREAM = {"train": 0, "val": 1, "test": 2}
+_NOISE_STREAM = {"train": 5, "val": 6, "test": 7}
 
 
 class GMMDataModule(InMemoryDataModule):
@@ -17,15 +19,21 @@ class GMMDataModule(InMemoryDataModule):
 
     `test_dataloader` returns the test split and the train split, named by
     `test_split_names`, so a test pass also reports the train-split MI.
+
+    Past the paper (SPEC §7.4): `noise_dims` appends that many independent N(0, 1) coordinates to x
+    (I(X;Y) unchanged), and `size_factor` keeps a per-class prefix of that fraction of the train and
+    validation points (the test split is never scaled).
     """
 
     test_split_names = ("test", "train")
 
     def __init__(self, dim: int, imbalanced: bool, seed: int,
-                 batch_size: int, eval_batch_size: int):
+                 batch_size: int, eval_batch_size: int, noise_dims: int, size_factor: float):
         super().__init__()
         self.dim = dim
         self.imbalanced = imbalanced
+        self.noise_dims = noise_dims
+        self.size_factor = size_factor
         self.seed = seed
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
@@ -36,7 +44,14 @@ class GMMDataModule(InMemoryDataModule):
             return
         for split, counts in gmm.split_counts(self.imbalanced).items():
             generator = torch.Generator().manual_seed(self.seed * 10 + _SPLIT_STREAM[split])
-            self.splits[split] = gmm.sample(counts, self.dim, generator)
+            x, y = gmm.sample(counts, self.dim, generator)
+            if self.noise_dims:
+                generator = torch.Generator().manual_seed(self.seed * 10 + _NOISE_STREAM[split])
+                x = torch.cat([x, torch.randn(len(x), self.noise_dims, generator=generator)], dim=1)
+            if split != "test":
+                keep = gmm.class_prefixes(counts, self.size_factor)
+                x, y = x[keep], y[keep]
+            self.splits[split] = (x, y)
 
     @property
     def num_classes(self) -> int:
@@ -50,12 +65,14 @@ class GMMDataModule(InMemoryDataModule):
 
     def model_kwargs(self) -> dict:
         """What a model needs to know about this data (plain values for its hparams)."""
-        return {"input_dim": self.dim, "num_classes": self.num_classes, "class_prior": self.label_prior}
+        return {"input_dim": self.dim + self.noise_dims, "num_classes": self.num_classes,
+                "class_prior": self.label_prior}
 
     def reference_metrics(self) -> dict[str, dict[str, float]]:
         """Ground truth on the test split, grouped by kind ("mi", "accuracy")."""
         self.setup()
         x, y = self.splits["test"]
+        x = x[:, :self.dim]  # the nuisance coordinates carry no information
         prior = torch.tensor(self.label_prior, dtype=torch.float64)
         mi = {
             "test/mi_true": gmm.exact_mi(self.dim, prior),

@@ -40,6 +40,14 @@ def split_counts(imbalanced: bool) -> dict[str, tuple[int, ...]]:
     }
 
 
+def class_prefixes(counts: tuple[int, ...], fraction: float) -> torch.Tensor:
+    """Indices, into a sample drawn in class order with `counts`, of the first round(fraction * n) points
+    of each class (at least one), so a smaller sample is a subset of every larger one."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    kept = [torch.arange(start, start + max(1, round(fraction * n))) for start, n in zip(starts, counts, strict=True)]
+    return torch.cat(kept)
+
+
 def class_prior(imbalanced: bool) -> torch.Tensor:
     counts = torch.tensor(train_counts(imbalanced), dtype=torch.float64)
     return counts / counts.sum()

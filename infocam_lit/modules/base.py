@@ -13,6 +13,8 @@ class ExperimentModule(pl.LightningModule):
 
     # Kinds of the DataModule's reference_metrics() reported beside this module's own test metrics.
     reference_kinds: tuple[str, ...] = ()
+    # False for an estimator without parameters (kNN): train.py tests it without fitting
+    needs_training: bool = True
 
     def __init__(self):
         super().__init__()

@@ -107,9 +107,14 @@ class GMMDataConfig:
     seed: int = "${seed}"  # every sample is a function of this seed
     batch_size: int = 512
     eval_batch_size: int = 8192
+    noise_dims: int = 0  # independent N(0, 1) coordinates appended to x; I(X;Y) does not change (SPEC §7.4)
+    size_factor: float = 1.0  # train and val keep this fraction of each class (a prefix); test is unchanged
 
     def __post_init__(self) -> None:
         _require(self.dim >= 1, "data.dim", ">= 1", self.dim)
+        _require(self.noise_dims >= 0, "data.noise_dims", ">= 0", self.noise_dims)
+        _require(0 < self.size_factor <= 1, "data.size_factor", "in (0, 1] (a fraction of the paper's sample)",
+                 self.size_factor)
         _require_loader_sizes(self)
 
 
@@ -358,6 +363,15 @@ class MINEModelConfig:
         _require(0 < self.ema_rate <= 1, "model.ema_rate", "in (0, 1]", self.ema_rate)
 
 
+@dataclass
+class KNNModelConfig:
+    _target_: str = "infocam_lit.modules.knn.KNNModule"
+    k: int = 3  # the neighbour whose distance sets each point's radius (Ross 2014)
+
+    def __post_init__(self) -> None:
+        _require(self.k >= 1, "model.k", ">= 1", self.k)
+
+
 # --------------------------------------------------------------------------- trainer
 @dataclass
 class TrainerConfig:
@@ -452,6 +466,7 @@ SCHEMAS = (
     ("model", "mnist_cnn", MNISTCNNModelConfig),
     ("model", "inception_v3", InceptionV3ModelConfig),
     ("model", "mine", MINEModelConfig),
+    ("model", "knn", KNNModelConfig),
     ("trainer", "trainer", TrainerConfig),
     ("callbacks", "callbacks", CallbacksConfig),
 )
@@ -470,7 +485,7 @@ def register_configs() -> None:
 DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig, CUBWSOLDataConfig,
                 TinyImageNetDataConfig, DoubleMNISTDataConfig)
 MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig, WSOLModelConfig,
-                 MultiLabelModelConfig)
+                 MultiLabelModelConfig, KNNModelConfig)
 
 
 def typed_section(section: dict, group: str = "") -> DictConfig:

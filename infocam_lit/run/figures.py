@@ -58,7 +58,8 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
     for dim, imbalanced in settings:
         ax = axes[rows.index(imbalanced)][dims.index(dim)]
         ax.axis("on")
-        dm = GMMDataModule(dim=dim, imbalanced=imbalanced, seed=seed, batch_size=1, eval_batch_size=1)  # no loaders
+        dm = GMMDataModule(dim=dim, imbalanced=imbalanced, seed=seed, batch_size=1, eval_batch_size=1,
+                           noise_dims=0, size_factor=1.0)  # no loaders
         dm.setup()
         x, y = dm.splits["test"]
         keep = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:max_points]

@@ -114,8 +114,11 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
     callbacks.append(RunConfigInCheckpoint(run_config(cfg)))
     trainer = build_trainer(cfg, callbacks, run_name(cfg))
 
-    with checkpoint_must_fit(ckpt_path):
-        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    if model.needs_training:
+        with checkpoint_must_fit(ckpt_path):
+            trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    else:
+        log.info("%s needs no training: testing it directly", type(model).__name__)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     if best:
         log.info("testing the best checkpoint by %s: %s", trainer.checkpoint_callback.monitor, best)
