@@ -12,8 +12,8 @@ def test_the_key_holds_the_result_changing_overrides_in_any_order():
 def test_the_key_ignores_resume_logger_devices_paths_and_hydra():
     ignored = ["ckpt_path=last", "run_id=auto", "sweep_id=x", "experiment=wsol_cub", "logger=csv",
                "logger.wandb.project=p", "trainer.devices=4", "trainer.num_nodes=2", "trainer.strategy=ddp",
-               "trainer.accelerator=gpu", "data.root=/data/cub", "data.num_workers=8", "paths.log_dir=/x",
-               "hydra.job.chdir=true", "+hydra.launcher.partition=gpu"]
+               "trainer.accelerator=gpu", "trainer.enable_progress_bar=false", "data.root=/data/cub",
+               "data.num_workers=8", "paths.log_dir=/x", "hydra.job.chdir=true", "+hydra.launcher.partition=gpu"]
     assert run_key([*ignored, "data.dim=5"]) == "data.dim=5"
     assert run_key(ignored) == DEFAULT_KEY
 

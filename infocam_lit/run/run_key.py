@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 NOT_RESULT_KEYS = (
     "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "logger", "paths", "hydra",
-    "trainer.devices", "trainer.num_nodes", "trainer.accelerator", "trainer.strategy",
+    "trainer.devices", "trainer.num_nodes", "trainer.accelerator", "trainer.strategy", "trainer.enable_progress_bar",
     "data.root", "data.num_workers", "data.pin_memory",
 )
 DEFAULT_KEY = "default"  # a run with no result-changing override
