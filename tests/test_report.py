@@ -215,3 +215,50 @@ def test_published_wsolevaluation_numbers_only_beside_runs_measured_its_way(tmp_
     assert "63.7%" not in table4
     assert "| CUB | vgg16_gap | no | softmax | cam | 1 | 60.00 | 63.7% |" in table.split(
         "### MaxBoxAccV2 as wsolevaluation measures it")[1]
+
+
+def mi_config(model: str, seed: int, dim: int = 5, **data) -> dict:
+    targets = {"mlp": "infocam_lit.modules.classifier.ClassifierModule", "mine": "infocam_lit.modules.mine.MINEModule",
+               "knn": "infocam_lit.modules.knn.KNNModule"}
+    return {"experiment_name": "mi_gmm", "seed": seed, "loss": {"name": "pc_softmax"},
+            "model": {"_target_": targets[model]},
+            "data": {"_target_": "infocam_lit.data.gmm.GMMDataModule", "dim": dim, "imbalanced": True, "seed": seed,
+                     **data}}
+
+
+def test_estimator_studies_from_runs(tmp_path):
+    """Absolute error per estimator and D (test/mi) or f (kNN: train/mi); Table 2 keeps the paper's sample only."""
+    exact = 1.4449
+    for seed in range(2):
+        for model, offset in (("mlp", 0.01), ("mine", -0.02), ("knn", 0.03)):
+            for noise_dims in (0, 10):
+                estimate = exact + offset * (1 + noise_dims) + 0.002 * seed
+                make_run(tmp_path / f"noise_{model}_{noise_dims}_{seed}", mi_config(model, seed, noise_dims=noise_dims),
+                         {"test/mi": estimate, "test/mi_se": 0.004, "test/mi_true": exact, "test/mi_mc": exact,
+                          "train/mi": exact})
+            make_run(tmp_path / f"size_{model}_{seed}", mi_config(model, seed, size_factor=0.01),
+                     {"test/mi": exact - 0.1, "test/mi_se": 0.004, "test/mi_true": exact, "test/mi_mc": exact,
+                      "train/mi": exact + 0.05 + 0.01 * seed})
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    noise = table[table.index("### Nuisance dimensions"):table.index("### Sample size")]
+    assert "**D = 10**" in noise and "| mine | 2 | `test/mi` | 1.4449 | 1.2259 ± 0.0014 | 0.2190 ± 0.0014 |" in noise
+    assert "| knn | 2 | `test/mi` | 1.4449 | 1.4759 ± 0.0014 | 0.0310 ± 0.0014 |" in noise  # D = 0
+    sample = table[table.index("### Sample size"):]
+    assert "**f = 0.01 (750 training points)**" in sample
+    assert "| knn | 2 | `train/mi` | 1.4449 | 1.4999 ± 0.0071 | 0.0550 ± 0.0071 |" in sample
+    assert "| pc_softmax | 2 | `test/mi` | 1.4449 | 1.3449 ± 0.0000 | 0.1000 ± 0.0000 |" in sample
+    # Table 2: the D = 0, f = 1 runs only (2 seeds per estimator)
+    assert "| imbalanced | 5 | knn | 2 | 1.4449 |" in table and "| imbalanced | 5 | mine | 2 |" in table
+    for figure in ("abs_error_vs_noise_dims.png", "abs_error_vs_size_factor.png", "mi_vs_dim.png"):
+        assert (tmp_path / figure).is_file(), figure
+    assert {row.split(",")[0] for row in (tmp_path / "mi_noise_dims.csv").read_text().splitlines()[1:]} == {"0", "10"}
+
+
+def test_no_estimator_study_without_runs_that_vary_it(tmp_path):
+    for seed in range(2):
+        make_run(tmp_path / f"knn_{seed}", mi_config("knn", seed),
+                 {"test/mi": 1.44, "test/mi_se": 0.004, "test/mi_true": 1.4449, "test/mi_mc": 1.4449, "train/mi": 1.4})
+    report.main([str(tmp_path)])
+    table = (tmp_path / "table.md").read_text()
+    assert "### Table 2" in table and "Nuisance dimensions" not in table and "Sample size" not in table

@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 METHODS = ("auto", "kdtree", "brute")
-BRUTE_FORCE_DIM = 12  # "auto" uses the tree up to this many dimensions (measured: benchmarks/results/knn_mi_cpu.txt)
+BRUTE_FORCE_DIM = 15  # "auto" uses the tree up to this many dimensions (measured: benchmarks/results/knn_mi_cpu.txt)
 _BLOCK_ELEMENTS = 2**23  # squared distances held at once by the brute force (64 MiB of float64)
 
 

@@ -3,16 +3,17 @@
 Every job folder under the given directory (a folder holding `.hydra/` or
 `config.yaml`) is one run; its `metrics.json` holds the results, and a job
 without it is listed as failed, never dropped. What is rendered depends on
-the experiments the runs cover (Table 2 for the MI experiment, Table 3 and the
-imbalance study for MNIST and CUB classification, Tables 4, 6, 7 and 8 for the
-WSOL experiments, Table 5 for double-digit MNIST).
+the experiments the runs cover (Table 2 and the estimator studies of nuisance
+dimensions and sample size for the MI experiment, Table 3 and the imbalance
+study for MNIST and CUB classification, Tables 4, 6, 7 and 8 for the WSOL
+experiments, Table 5 for double-digit MNIST).
 
 Two layouts:
 - a sweep folder (or any folder of run folders): every table reads every run, and
   table.md, table<N>.csv, table.csv and the figures are written into it (or --out);
 - a results folder such as docs/results, holding one sub-folder per table
-  (`table2/`, `table3/`, `imbalance/`, `table4/` for Tables 4 and 6-8, `table5/`):
-  each table reads only the runs committed under its own sub-folder, and its CSV
+  (`table2/`, `mi_noise_dims/`, `mi_sample_size/`, `table3/`, `imbalance/`, `table4/`
+  for Tables 4 and 6-8, `table5/`): each table reads only the runs committed under its own sub-folder, and its CSV
   and figures are written there.
 
 `--readme README.md` replaces, for each table rendered, the block between
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from infocam_lit.report.runs import Run, find_runs
-from infocam_lit.report.tables import imbalance, table2, table3, table5, wsol
+from infocam_lit.report.tables import imbalance, mi_studies, table2, table3, table5, wsol
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Table:
 # name: the README block and the CSV file
 TABLES = {
     "table2": Table("table2", table2.section),
+    "mi_noise_dims": Table("mi_noise_dims", mi_studies.noise_dims_section),
+    "mi_sample_size": Table("mi_sample_size", mi_studies.sample_size_section),
     "table3": Table("table3", table3.section),
     "imbalance": Table("imbalance", imbalance.section),
     "table4": Table("table4", wsol.table4),

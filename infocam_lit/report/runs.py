@@ -67,6 +67,13 @@ def wall_time(run: Run) -> float | None:
     return json.loads(path.read_text())["wall_time_s"] if path.is_file() else None
 
 
+def seconds_text(value: float | None) -> str:
+    """A wall time: tenths below 10 s (where whole seconds read as 0), "—" when not recorded."""
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
 def mean_std(values: list[float]) -> tuple[float, float]:
     if not values:
         return math.nan, math.nan

@@ -84,16 +84,20 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
     return path
 
 
-def plot_accuracy_vs_ratio(curves: dict[str, list[tuple[float, float, float]]], ylabel: str, path: Path) -> Path:
-    """One line per method: (rho, mean, std) accuracies as fractions, drawn in percent ± 1 std, rho on a log axis."""
+def plot_mean_std_curves(curves: dict[str, list[tuple[float, float, float]]], path: Path, xlabel: str, ylabel: str,
+                         xscale: str = "log") -> Path:
+    """One line per method through its (x, mean, std) points, ± 1 std as error bars; "symlog" puts x = 0
+    beside 10 and 200 on one axis."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for method, points in curves.items():
         if points:
-            ratios, means, stds = zip(*points, strict=True)
-            ax.errorbar(ratios, [100 * m for m in means], yerr=[100 * s for s in stds], marker="o", capsize=3,
-                        label=method)
-    ax.set_xscale("log")
-    ax.set_xlabel("imbalance ratio ρ (each even digit kept at 1/ρ)")
+            xs, means, stds = zip(*points, strict=True)
+            ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=method)
+    if xscale == "symlog":
+        ax.set_xscale("symlog", linthresh=10)
+    else:
+        ax.set_xscale(xscale)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -15,7 +15,15 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from infocam_lit.report.runs import Run, imbalance_ratio, markdown_table, mean_std, percent_mean_std, wall_time
+from infocam_lit.report.runs import (
+    Run,
+    imbalance_ratio,
+    markdown_table,
+    mean_std,
+    percent_mean_std,
+    seconds_text,
+    wall_time,
+)
 
 # method -> (the training loss of its runs, the balanced-test macro key, the test_imb micro key)
 METHODS = {
@@ -80,12 +88,15 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         return None
     rows = [[r["method"], f"{r['ρ']:g}", str(r["seeds"]), percent_mean_std(r["macro acc"]),
              percent_mean_std(r["micro acc test_imb"]),
-             f"{statistics.fmean(r['wall time']):.0f} s" if r["wall time"] else "—"] for r in records]
-    from infocam_lit.run.figures import plot_accuracy_vs_ratio
+             seconds_text(mean_std(r["wall time"])[0])] for r in records]
+    from infocam_lit.run.figures import plot_mean_std_curves
 
-    curves = {method: [(r["ρ"], *mean_std(r["macro acc"])) for r in records if r["method"] == method and r["macro acc"]]
+    curves = {method: [(r["ρ"], *(100 * v for v in mean_std(r["macro acc"]))) for r in records
+                       if r["method"] == method and r["macro acc"]]
               for method in METHODS}
-    figure = plot_accuracy_vs_ratio(curves, "macro accuracy, balanced test set [%]", out / "macro_acc_vs_ratio.png")
+    ratio_label = "imbalance ratio ρ (each even digit kept at 1/ρ)"
+    figure = plot_mean_std_curves(curves, out / "macro_acc_vs_ratio.png", ratio_label,
+                                  "macro accuracy, balanced test set [%]")
     same_gradient = same_gradient_line(runs)
     markdown = "\n\n".join([
         "### Imbalance study: MNIST at ρ = 1, 10, 100 (accuracy in %, mean ± std over seeds)",

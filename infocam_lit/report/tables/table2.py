@@ -9,7 +9,7 @@ from pathlib import Path
 
 from infocam_lit.maths import gmm
 from infocam_lit.report.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
-from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct, wall_time
+from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct, seconds_text, wall_time
 
 
 @dataclass
@@ -27,10 +27,15 @@ class Table2Row:
     wall_time: list[float] = field(default_factory=list)  # seconds per run (timing.json)
 
 
+ESTIMATOR_ORDER = {"softmax": 0, "pc_softmax": 1, "logit_adjusted": 2, "mine": 3, "knn": 4}
+
+
 def estimator_name(config: dict) -> str:
     target = (config.get("model") or {}).get("_target_", "")
     if target.endswith("MINEModule"):
         return "mine"
+    if target.endswith("KNNModule"):
+        return "knn"
     return str((config.get("loss") or {}).get("name"))
 
 
@@ -38,10 +43,24 @@ def is_mi_run(config: dict) -> bool:
     return (config.get("data") or {}).get("_target_", "").endswith("GMMDataModule")
 
 
+# The paper's sample: no nuisance dimension, every training point (SPEC §7.4's studies vary them; runs
+# from before those keys existed lack them).
+PAPER_SAMPLE = {"noise_dims": 0, "size_factor": 1.0}
+
+
+def sample_value(config: dict, key: str) -> float:
+    return (config.get("data") or {}).get(key, PAPER_SAMPLE[key])
+
+
+def paper_sample(config: dict, *keys: str) -> bool:
+    """Whether the run's data keys (all of PAPER_SAMPLE by default) are the paper's."""
+    return all(sample_value(config, key) == PAPER_SAMPLE[key] for key in keys or PAPER_SAMPLE)
+
+
 def table2_rows(runs: list[Run]) -> list[Table2Row]:
     rows: dict[tuple, Table2Row] = {}
     for run in runs:
-        if run.failed or not is_mi_run(run.config):
+        if run.failed or not is_mi_run(run.config) or not paper_sample(run.config):
             continue
         data, m = run.config["data"], run.metrics
         key = (bool(data["imbalanced"]), int(data["dim"]), estimator_name(run.config))
@@ -58,8 +77,7 @@ def table2_rows(runs: list[Run]) -> list[Table2Row]:
             row.acc.append(m["test/acc"])
             # the rule the loss learns: prior rule for softmax, balanced rule otherwise
             row.acc_bayes.append(m["test/acc_bayes" if key[2] == "softmax" else "test/acc_bayes_balanced"])
-    order = {"softmax": 0, "pc_softmax": 1, "logit_adjusted": 2, "mine": 3}
-    return sorted(rows.values(), key=lambda r: (r.imbalanced, r.dim, order.get(r.estimator, 9)))
+    return sorted(rows.values(), key=lambda r: (r.imbalanced, r.dim, ESTIMATOR_ORDER.get(r.estimator, 9)))
 
 
 TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE",
@@ -103,7 +121,7 @@ def table2_markdown(records: list[dict]) -> str:
         fmt(rec["test SE"], 4), fmt(rec["abs. error"], 4), fmt(rec["prior-corrected read-out"], 4),
         pct(rec["accuracy"]), pct(rec["Bayes rule"]),
         fmt(rec["paper MI"], 2), fmt(rec["paper MC"], 2), pct(rec["paper accuracy"]),
-        "—" if math.isnan(rec["wall time per run"]) else f"{rec['wall time per run']:.0f} s",
+        seconds_text(rec["wall time per run"]),
     ] for rec in records]
     return markdown_table(TABLE2_COLUMNS, rows)
 
@@ -130,13 +148,14 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
 
     records = table2_records(rows)
     figure = plot_estimates_vs_dim(records, out / "mi_vs_dim.png")
-    mi_runs = [run for run in runs if not run.failed and is_mi_run(run.config)]
+    mi_runs = [run for run in runs if not run.failed and is_mi_run(run.config) and paper_sample(run.config)]
     covered = sorted({(int(run.config["data"]["dim"]), bool(run.config["data"]["imbalanced"])) for run in mi_runs})
     plot_test_sets_pca(covered, min(int(run.config["data"]["seed"]) for run in mi_runs), out / "test_sets_pca.png")
     markdown = ("### Table 2: I(X;Y) estimates (nats, test split)\n\n"
                 "The estimate is each estimator's own read-out: the paper's `log softmax + log M` for softmax "
                 "(biased up by log M - H(Y) on imbalanced data), the PC form for PC-softmax, the DV bound for "
-                "MINE; the last read-out column is the prior-corrected one of the softmax runs.\n\n"
+                "MINE, Ross's k-nearest-neighbour estimate (k = 3, no training) for kNN; the last read-out column "
+                "is the prior-corrected one of the softmax runs.\n\n"
                 + table2_markdown(records)
                 + f"\n\n![estimates vs d]({os.path.relpath(figure, link_from)})")
     return markdown, records

@@ -13,7 +13,6 @@ imbalanced at rho = 10 (the imbalance study renders the other ratios and losses)
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from infocam_lit.report.runs import (
     p_value,
     pct,
     percent_mean_std,
+    seconds_text,
     wall_time,
 )
 
@@ -85,10 +85,6 @@ def table3_records(runs: list[Run]) -> list[dict]:
     return records
 
 
-def seconds(values: list[float]) -> str:
-    return f"{statistics.fmean(values):.0f} s" if values else "—"
-
-
 def table3_markdown(records: list[dict]) -> str:
     rows = [[
         r["dataset"], r["training set"], r["test split"], r["seeds"],
@@ -97,7 +93,7 @@ def table3_markdown(records: list[dict]) -> str:
         p_value(r["p (per-class)"]),
         percent_mean_std(r["softmax + post-hoc per-class"]), p_value(r["p (PC vs post-hoc)"]),
         " / ".join(pct(v) for v in r["paper acc"]), " / ".join(pct(v) for v in r["paper per-class"]),
-        seconds(r["wall time"]),
+        seconds_text(mean_std(r["wall time"])[0]),
     ] for r in records]
     return markdown_table(COLUMNS, rows)
 

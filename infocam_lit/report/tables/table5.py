@@ -23,6 +23,7 @@ from infocam_lit.report.runs import (
     mean_std_cell,
     p_value,
     pct,
+    seconds_text,
     wall_time,
 )
 
@@ -121,7 +122,7 @@ def _verdicts(by_loss: dict[str, list[dict]]) -> list[str]:
 
 
 def _wall_times(seconds: dict[str, list[float]]) -> str:
-    times = [f"{loss} {statistics.fmean(seconds[loss]):.0f} s" for loss in LOSSES if seconds.get(loss)]
+    times = [f"{loss} {seconds_text(statistics.fmean(seconds[loss]))}" for loss in LOSSES if seconds.get(loss)]
     return "- Wall time per run (timing.json, mean over runs): " + (", ".join(times) or "not recorded") + "."
 
 
