@@ -12,9 +12,9 @@ Two layouts:
 - a sweep folder (or any folder of run folders): every table reads every run, and
   table.md, table<N>.csv, table.csv and the figures are written into it (or --out);
 - a results folder such as docs/results, holding one sub-folder per table
-  (`table2/`, `mi_noise_dims/`, `mi_sample_size/`, `table3/`, `imbalance/`, `table4/`
-  for Tables 4 and 6-8, `table5/`): each table reads only the runs committed under its own sub-folder, and its CSV
-  and figures are written there.
+  (`table2/`, `mi_noise_dims/`, `mi_sample_size/`, `table3/`, `imbalance/`,
+  `table4/` for Tables 4 and 6-8, `table5/`): each table reads only the runs
+  committed under its own sub-folder, and its CSV and figures are written there.
 
 `--readme README.md` replaces, for each table rendered, the block between
 `<!-- results:<name> -->` and `<!-- /results:<name> -->` there. `--check` (with

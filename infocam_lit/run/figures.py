@@ -62,10 +62,11 @@ def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, 
                            noise_dims=0, size_factor=1.0)  # no loaders
         dm.setup()
         x, y = dm.splits["test"]
-        keep = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:max_points]
+        generator = torch.Generator().manual_seed(seed)  # the same figure at every rendering
+        keep = torch.randperm(len(y), generator=generator)[:max_points]
         x, y = x[keep], y[keep]
         if dim == 1:
-            points = torch.stack([x[:, 0], y.float() * 0.2 + 0.05 * torch.randn(len(y))], dim=1)
+            points = torch.stack([x[:, 0], y.float() * 0.2 + 0.05 * torch.randn(len(y), generator=generator)], dim=1)
         else:
             centred = x - x.mean(0)
             _, _, v = torch.linalg.svd(centred, full_matrices=False)
