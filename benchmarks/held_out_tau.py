@@ -41,7 +41,8 @@ def wsol(device: str, batch: int) -> None:
     cam = {"region_size": 4, "threshold": 0.2, "threshold_step": 0.01}
     net = {"_target_": "infocam_lit.nets.wsol.resnet50", "pretrained": False}
     sgd = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.01}
-    module = WSOLModule(net, sgd, None, 10.0, {"name": "softmax"}, cam, 200, [1 / 200] * 200, 224).to(device).eval()
+    module = WSOLModule(net, sgd, None, 10.0, {"name": "softmax"}, cam, False, 200, [1 / 200] * 200, 224)
+    module = module.to(device).eval()
     images = torch.randn(batch, 3, 224, 224, device=device)
     batch_dict = {"image": images, "label": torch.randint(0, 200, (batch,), device=device)}
     gt = torch.tensor([[[40.0, 50.0, 180.0, 200.0]]], device=device).expand(batch, 1, 4).contiguous()

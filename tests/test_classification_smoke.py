@@ -55,7 +55,7 @@ def test_cub_classification_experiment_with_inception(tmp_path):
               "model.net.pretrained=false", "model.net.aux_loss_weight=0", "data.image_size=75",
               "data.batch_size=4", "data.eval_batch_size=8",
               "data.num_workers=0", "data.pin_memory=false", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
-              "data.imbalanced=true", "loss=pc_softmax")
+              "data.imbalanced=true", "loss=pc_softmax", "model.channels_last=true")
     m = read_metrics(tmp_path / "run")
     for key in ("test/acc", "test/acc_macro", "test_imb/acc", "test/mi", "test/acc_class/2"):
         assert key in m

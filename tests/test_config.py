@@ -272,3 +272,20 @@ def test_unknown_exports_and_map_names_name_the_valid_ones():
         predict(compose_train(*predict_cfg, "export=npy", config_name="predict"))
     with pytest.raises(ConfigError, match="maps: gradcam unknown; valid: cam, cam_region"):
         predict(compose_train(*predict_cfg, "maps=[gradcam]", config_name="predict"))
+
+
+def test_gpu_trainers_default_to_bf16_and_a_gpu_without_it_names_16_mixed(monkeypatch):
+    import torch
+
+    for trainer in ("gpu", "ddp"):
+        assert compose_train(f"trainer={trainer}").trainer.precision == "bf16-mixed"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Tesla V100-SXM2-16GB")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
+    with pytest.raises(ConfigError, match=r"trainer.precision=bf16-mixed needs a GPU with native bfloat16 .* "
+                                          r"Tesla V100-SXM2-16GB has none\. Use trainer.precision=16-mixed"):
+        validate_config(compose_train("trainer=gpu"))
+    validate_config(compose_train("trainer=gpu", "trainer.precision=16-mixed"))
+    validate_config(compose_train("trainer=cpu", "trainer.precision=bf16-mixed"))  # CPU autocast: no GPU asked
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    validate_config(compose_train("trainer=ddp"))

@@ -19,7 +19,7 @@ def one(gt: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
     module = MultiLabelLocalizationModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn", "in_channels": 1},
-                                          OPTIMIZER, None, {"name": "sigmoid"}, CAM, 10, [0.1] * 10, [20, 20])
+                                          OPTIMIZER, None, {"name": "sigmoid"}, CAM, False, 10, [0.1] * 10, [20, 20])
     digit = torch.tensor([3])
     for name, (val_gt, test_gt) in {"cam": (CORE, RING), "infocam": (RING, RING)}.items():
         module.sweeps["val"][name].update(*one(val_gt), digit)
@@ -37,7 +37,7 @@ def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
 
 def test_wsol_tau_is_chosen_on_the_validation_half_and_applied_to_the_test_half():
     module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, OPTIMIZER, None, 1.0, {"name": "softmax"},
-                        CAM, 3, [1 / 3] * 3, 20)
+                        CAM, False, 3, [1 / 3] * 3, 20)
     module.val_sweeps["cam"].update(*one(CORE))
     module.val_sweeps["cam"].update(*one(CORE))
     module.val_sweeps["cam"].update(*one(RING))  # two to one: tau from 0.5

@@ -47,7 +47,7 @@ def test_mine_learns_the_dependence(tmp_path):
 
 def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None,
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False,
                              loss={"name": "pc_softmax", "tau": 1.0}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, limit_train_batches=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -62,7 +62,7 @@ def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
 
 def test_classifier_test_metrics_per_split(tmp_path):
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None,
+    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None, channels_last=False,
                              loss={"name": "softmax"}, **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -96,7 +96,7 @@ def test_epoch_values_are_logged_from_the_module_device(monkeypatch):
 def test_the_posthoc_adjustment_follows_loss_posthoc_tau(tmp_path, posthoc_tau):
     """argmax n - tau log pi: tau = 0 is the plain prediction; a huge tau always predicts the rarest class."""
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None,
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False,
                              loss={"name": "softmax", "posthoc_tau": posthoc_tau}, **dm.model_kwargs())
     quiet_trainer(tmp_path).test(model, datamodule=dm, verbose=False)
     results = model.test_results
@@ -104,3 +104,24 @@ def test_the_posthoc_adjustment_follows_loss_posthoc_tau(tmp_path, posthoc_tau):
         assert results["test/acc_posthoc"] == results["test/acc"]
     else:
         assert results["test/acc_macro_posthoc"] == pytest.approx(1 / 5)  # class 0 (pi = 1/15) only
+
+
+def test_channels_last_puts_weights_and_image_batches_in_nhwc_and_changes_no_output():
+    from infocam_lit.modules.wsol import WSOLModule
+
+    def wsol(channels_last: bool) -> WSOLModule:
+        return WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, ADAM, None, 1.0, {"name": "softmax"},
+                          {"region_size": 1, "threshold": 0.2}, channels_last, 3, [1 / 3] * 3, 20).eval()
+
+    plain, nhwc = wsol(False), wsol(True)
+    nhwc.load_state_dict(plain.state_dict())
+    convolutions = [m for m in nhwc.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convolutions and all(c.weight.is_contiguous(memory_format=torch.channels_last) for c in convolutions)
+    assert not any(m.weight.is_contiguous(memory_format=torch.channels_last) for m in plain.modules()
+                   if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1))
+    batch = {"image": torch.randn(2, 3, 20, 20), "label": torch.tensor([0, 2])}
+    moved = nhwc.on_after_batch_transfer(dict(batch), 0)
+    assert moved["image"].is_contiguous(memory_format=torch.channels_last) and torch.equal(moved["label"], batch["label"])
+    assert plain.on_after_batch_transfer(dict(batch), 0)["image"].is_contiguous()  # left as it came
+    with torch.no_grad():
+        torch.testing.assert_close(nhwc(moved["image"]), plain(batch["image"]), rtol=1e-5, atol=1e-5)

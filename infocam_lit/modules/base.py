@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytorch_lightning as pl
 import torch
+from lightning_utilities.core.apply_func import apply_to_collection
 
 from infocam_lit.data.base import ExperimentDataModule
 
@@ -18,9 +19,22 @@ class ExperimentModule(pl.LightningModule):
 
     def __init__(self):
         super().__init__()
+        self.channels_last = False  # image models: model.channels_last (use_channels_last)
         self.test_results: dict[str, float] = {}  # the final test metrics, set when a test epoch ends
         self.test_confusion: dict[str, torch.Tensor] = {}  # split -> confusion matrix, where it has one
         self.test_examples: dict[str, torch.Tensor] = {}  # images, maps and boxes the figures draw
+
+    def use_channels_last(self, enabled: bool) -> None:
+        """model.channels_last: weights and image batches in NHWC memory, the layout GPU tensor cores
+        prefer under mixed precision (a module's tensors of other ranks keep theirs)."""
+        self.channels_last = enabled
+        if enabled:
+            self.to(memory_format=torch.channels_last)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        if self.channels_last:
+            batch = apply_to_collection(batch, torch.Tensor, _nhwc)
+        return batch
 
     def test_split_name(self, dataloader_idx: int) -> str:
         """The name of the split a test dataloader serves ("test" without a DataModule of ours)."""
@@ -31,3 +45,7 @@ class ExperimentModule(pl.LightningModule):
     def summary_line(self, metrics: dict[str, float]) -> str:
         """The one readable line a run ends with (every test metric, unless a family says better)."""
         return " | ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("test/"))
+
+
+def _nhwc(tensor: torch.Tensor) -> torch.Tensor:
+    return tensor.contiguous(memory_format=torch.channels_last) if tensor.ndim == 4 else tensor

@@ -42,8 +42,8 @@ class ClassifierModule(ExperimentModule):
 
     reference_kinds = ("mi", "accuracy")
 
-    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, num_classes: int,
-                 class_prior: list[float], input_dim: int | None = None):
+    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, channels_last: bool,
+                 num_classes: int, class_prior: list[float], input_dim: int | None = None):
         super().__init__()
         # plain values whatever the caller passed (e.g. instantiate(cfg.model, ...) hands over DictConfigs)
         net, optimizer, scheduler, loss, class_prior = (to_plain(v) for v in (net, optimizer, scheduler, loss,
@@ -61,6 +61,7 @@ class ClassifierModule(ExperimentModule):
         self.val_readouts = nn.ModuleDict(self._readout_metrics())
         self.val_accuracy = ClassAccuracy(num_classes)
         self._eval_metrics: dict[str, dict] = {}
+        self.use_channels_last(channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

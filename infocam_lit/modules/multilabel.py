@@ -45,8 +45,8 @@ EXAMPLES_KEPT = 8
 
 class MultiLabelLocalizationModule(ExperimentModule):
 
-    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, cam: dict, num_labels: int,
-                 label_prior: list[float], image_size: list[int]):
+    def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, cam: dict, channels_last: bool,
+                 num_labels: int, label_prior: list[float], image_size: list[int]):
         super().__init__()
         net, optimizer, scheduler, loss, cam, label_prior, image_size = (
             to_plain(v) for v in (net, optimizer, scheduler, loss, cam, label_prior, image_size))
@@ -64,6 +64,7 @@ class MultiLabelLocalizationModule(ExperimentModule):
             name: ThresholdSweep(step, num_labels=num_labels, every_component=split == "test") for name in MAPS})
             for split in ("val", "test")})
         self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
+        self.use_channels_last(channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

@@ -58,7 +58,7 @@ EXAMPLES_KEPT = 8  # test images kept for the figure grids
 class WSOLModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, new_layers_lr_mult: float, loss: dict,
-                 cam: dict, num_classes: int, class_prior: list[float], image_size: int,
+                 cam: dict, channels_last: bool, num_classes: int, class_prior: list[float], image_size: int,
                  class_names: list[str] | None = None):  # None: a checkpoint from before names were kept
         super().__init__()
         net, optimizer, scheduler, loss, cam, class_prior = (
@@ -74,6 +74,7 @@ class WSOLModule(ExperimentModule):
         # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
         self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
                                          for name in MAP_VARIANTS})
+        self.use_channels_last(channels_last)
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}

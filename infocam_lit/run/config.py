@@ -316,6 +316,7 @@ class WSOLModelConfig:
     optimizer: Any = MISSING  # {_target_: torch.optim.SGD, _partial_: true, lr: ..., ...}
     scheduler: Any = None  # null, or {_target_: torch.optim.lr_scheduler.MultiStepLR, _partial_: true, ...}
     new_layers_lr_mult: float = 1.0  # learning-rate factor of the layers not taken from ImageNet
+    channels_last: bool = False  # weights and image batches in NHWC memory (GPU mixed precision; no effect on 2-D data)
 
     def __post_init__(self) -> None:
         _require(self.new_layers_lr_mult > 0, "model.new_layers_lr_mult", "> 0", self.new_layers_lr_mult)
@@ -328,6 +329,7 @@ class MultiLabelModelConfig:
     net: SmallGAPNetConfig = field(default_factory=SmallGAPNetConfig)
     optimizer: Any = MISSING
     scheduler: Any = None
+    channels_last: bool = False  # weights and image batches in NHWC memory (GPU mixed precision; no effect on 2-D data)
 
 
 @dataclass
@@ -337,6 +339,7 @@ class ClassifierModelConfig:
     net: MLPNetConfig = field(default_factory=MLPNetConfig)
     optimizer: Any = MISSING
     scheduler: Any = None
+    channels_last: bool = False  # weights and image batches in NHWC memory (GPU mixed precision; no effect on 2-D data)
 
 
 @dataclass
@@ -520,9 +523,25 @@ def validate_config(cfg: DictConfig) -> None:
                  "defined on a plain resize)", cfg.data.get("eval_transform"))
     if cfg.get("model") is not None and "optimizer" in cfg.model:  # a family may configure its own
         check_optimizer(cfg.model)
+    if cfg.get("trainer") is not None:
+        check_precision(cfg.trainer)
     for name, entry in (OmegaConf.to_container(cfg.get("logger") or {}, resolve=False) or {}).items():
         if entry:
             check_logger(f"logger.{name}", entry)
+
+
+def check_precision(trainer: DictConfig) -> None:
+    """bf16 (trainer=gpu and trainer=ddp's default) on a CUDA GPU without native bfloat16 (before
+    compute capability 8.0) would be emulated or refused mid-run: stop before any work instead."""
+    import torch
+
+    precision = str(trainer.get("precision"))
+    if (not precision.startswith("bf16") or str(trainer.get("accelerator")) not in ("gpu", "cuda", "auto")
+            or not torch.cuda.is_available() or torch.cuda.is_bf16_supported(including_emulation=False)):
+        return
+    raise ConfigError(f"trainer.precision={precision} needs a GPU with native bfloat16 (compute capability 8.0 or "
+                      f"newer: A100, H100, RTX 30xx and later); {torch.cuda.get_device_name()} has none. Use "
+                      "trainer.precision=16-mixed (float16 with loss scaling) or trainer.precision=32-true")
 
 
 def check_optimizer(model: DictConfig) -> None:

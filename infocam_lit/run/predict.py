@@ -125,7 +125,9 @@ def predict(cfg: DictConfig) -> None:
                           "(experiment=wsol_cub or wsol_tiny)")
     write_run_config(cfg)
     with checkpoint_must_fit(cfg.ckpt_path):
-        model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True)
+        # checkpoints from before model.channels_last existed lack it
+        model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True,
+                                                  channels_last=saved["model"].get("channels_last", False))
     paths = image_files(cfg.images)
     dataset = NewImages(paths, eval_transform(saved["data"], model.hparams.image_size))
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers)
