@@ -6,14 +6,13 @@ import pytest
 import torch
 
 from infocam_lit.maths.boxes import boxes_from_maps, normalize_maps
+from infocam_lit.maths.threshold_sweep import best_iou_per_threshold, largest_component_boxes_per_threshold
 from infocam_lit.metrics.localization import (
     LocalizationAccuracy,
     MaxBoxAccV2,
     ThresholdSweep,
-    best_iou_per_threshold,
     first_best,
     held_out_threshold,
-    largest_component_boxes_per_threshold,
     maxboxacc,
     pointing_hits,
     threshold_grid,

@@ -121,7 +121,8 @@ def test_channels_last_puts_weights_and_image_batches_in_nhwc_and_changes_no_out
                    if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1))
     batch = {"image": torch.randn(2, 3, 20, 20), "label": torch.tensor([0, 2])}
     moved = nhwc.on_after_batch_transfer(dict(batch), 0)
-    assert moved["image"].is_contiguous(memory_format=torch.channels_last) and torch.equal(moved["label"], batch["label"])
+    assert moved["image"].is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(moved["label"], batch["label"])
     assert plain.on_after_batch_transfer(dict(batch), 0)["image"].is_contiguous()  # left as it came
     with torch.no_grad():
         torch.testing.assert_close(nhwc(moved["image"]), plain(batch["image"]), rtol=1e-5, atol=1e-5)
