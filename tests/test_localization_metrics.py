@@ -239,3 +239,18 @@ def test_pointing_just_outside_a_box_is_a_miss():
 def test_the_threshold_grid_is_wsolevaluations_arange(step):
     """round(1 / step) values lost the last threshold for 0.03, 0.07, 0.3, 0.4 (0.4 gave 0, 0.4 only)."""
     assert threshold_grid(step).numpy() == pytest.approx(np.arange(0, 1, step), abs=1e-12)
+
+
+@pytest.mark.parametrize("thresholds", [threshold_grid(0.01), threshold_grid(0.001), threshold_grid(0.3),
+                                        torch.tensor([0.0, 0.1, 0.5, 0.55, 0.9], dtype=torch.float64),
+                                        torch.tensor([0.5], dtype=torch.float64)], ids=lambda t: f"{len(t)}")
+def test_levels_are_the_binary_search_answer_even_at_the_thresholds_themselves(thresholds):
+    """The sweep's arithmetic guess and correction give searchsorted's count of thresholds below each value,
+    for values on, just above and just below every threshold, on even and uneven grids."""
+    from infocam_lit.maths.threshold_sweep import _levels
+
+    t = thresholds.float()
+    up, down = torch.nextafter(t, torch.tensor(2.0)), torch.nextafter(t, torch.tensor(-2.0))
+    values = torch.cat([torch.rand(20_000, generator=torch.Generator().manual_seed(0)), t, up, down,
+                        torch.tensor([0.0, 1.0])])[None]
+    assert torch.equal(_levels(values, t), torch.searchsorted(t, values, out_int32=True))

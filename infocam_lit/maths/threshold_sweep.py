@@ -46,12 +46,12 @@ def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torc
     _, height, width = normalised.shape
     order = torch.argsort(thresholds)
     # how many thresholds each pixel is above: in the mask at the k-th smallest threshold iff k < level
-    level = torch.searchsorted(thresholds[order].to(normalised.dtype), normalised.reshape(batch, -1).contiguous(),
-                               out_int32=True)
-    basin, peak_level = _basins(normalised, level)
+    level = _levels(normalised.reshape(batch, -1), thresholds[order].to(normalised.dtype))
+    basin, peaks = _basins(normalised)
+    peak_level = level.view(-1).index_select(0, peaks)
     if len(peak_level) * len(thresholds) > NODE_BUDGET and batch > 1:  # pathological maps: bound the memory
         return _in_parts(maps, thresholds, gt_boxes, gt_count, every_component, largest, (batch + 1) // 2)
-    nodes = _node_boxes(basin, level, peak_level, len(thresholds), largest)
+    nodes = _node_boxes(basin, level, peak_level, peaks // (height * width), len(thresholds), largest)
     component = _components(basin, level.view_as(basin), peak_level, len(thresholds))
     best = boxes = None
     roots = (component == torch.arange(len(component), device=maps.device)) & nodes["present"]
@@ -87,11 +87,32 @@ def largest_component_boxes_per_threshold(maps: torch.Tensor, thresholds: torch.
     return boxes
 
 
-def _basins(values: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _levels(values: torch.Tensor, thresholds: torch.Tensor) -> torch.Tensor:
+    """searchsorted(thresholds, values) (int32) for sorted thresholds: a guess from the grid's mean step,
+    corrected one step at a time until every value lies in (thresholds[level - 1], thresholds[level]].
+    On an evenly spaced grid one correction does it, about 4x faster than a binary search on a CPU;
+    an uneven grid falls back to the search."""
+    n = len(thresholds)
+    if n < 2:
+        return torch.searchsorted(thresholds, values, out_int32=True)
+    step = (thresholds[-1] - thresholds[0]) / (n - 1)
+    level = ((values - thresholds[0]) / step).ceil_().clamp_(0, n).to(torch.int32)
+    infinity = torch.full((1,), torch.inf, dtype=thresholds.dtype, device=thresholds.device)
+    above, below = torch.cat([thresholds, infinity]), torch.cat([-infinity, thresholds])
+    for _ in range(3):
+        up = above.index_select(0, level.view(-1)).view_as(values) < values
+        down = below.index_select(0, level.view(-1)).view_as(values) >= values
+        if not (up.any() or down.any()):
+            return level
+        level += up.to(level.dtype) - down.to(level.dtype)
+    return torch.searchsorted(thresholds, values, out_int32=True)
+
+
+def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The basin of every pixel (B, H, W), numbered over the batch in order of its peak, and each basin's
-    peak level. Each pixel climbs to the largest value of its 3x3 neighbourhood; a step to an equal
-    value is taken only towards a smaller flat index, so the climb follows a strict order (no cycle)
-    whatever max-pooling does with ties."""
+    peak (its flat index over the batch). Each pixel climbs to the largest value of its 3x3
+    neighbourhood; a step to an equal value is taken only towards a smaller flat index, so the climb
+    follows a strict order (no cycle) whatever max-pooling does with ties."""
     batch, height, width = values.shape
     pixels = height * width
     _, best = F.max_pool2d(values[:, None], 3, stride=1, padding=1, return_indices=True)
@@ -113,11 +134,11 @@ def _basins(values: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, to
     is_peak = parent == own
     number = (torch.cumsum(is_peak, 0, dtype=index) - 1)
     basin = number.index_select(0, parent).view(batch, height, width)
-    return basin, level.reshape(-1)[is_peak]
+    return basin, is_peak.nonzero().squeeze(1)
 
 
-def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tensor, n_thresholds: int,
-                largest: bool) -> dict[str, torch.Tensor]:
+def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tensor, image_of_basin: torch.Tensor,
+                n_thresholds: int, largest: bool) -> dict[str, torch.Tensor]:
     """Per node (basin b, threshold k), flat index b * T + k: the box (x0, y0) / (x1, y1) of the basin's
     pixels above the threshold, whether it has any ("present"), its image, and for the largest
     component its pixel count and first pixel in raster order."""
@@ -139,8 +160,6 @@ def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tens
     high = high.view(n_basins, n_levels, 2).flip(1).cummax(1).values.flip(1)[:, 1:].reshape(-1, 2)
     threshold = torch.arange(n_thresholds, device=device)
     nodes = {"low": low.long(), "high": high.long(), "present": (threshold[None, :] < peak_level[:, None]).reshape(-1)}
-    image = torch.arange(batch, device=device).repeat_interleave(pixels)
-    image_of_basin = torch.zeros(n_basins, dtype=torch.long, device=device).scatter_(0, basin.view(-1).long(), image)
     nodes["image"] = image_of_basin.repeat_interleave(n_thresholds)
     if largest:
         raster = torch.arange(pixels, device=device).repeat(batch)
@@ -158,15 +177,24 @@ FORWARD_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))  # each 8-neighbour pair 
 def _components(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tensor, n_thresholds: int) -> torch.Tensor:
     """The component label of every node b * T + k: the smallest node of its component."""
     device = basin.device
+    batch, height, width = basin.shape
     n_basins = len(peak_level)
+    # one padding row and column (basin -1, level 0) after each image: on the flat grid a pixel's neighbour
+    # at (dy, dx) is `dy * (width + 1) + dx` further, and a neighbour off the image is padding (saddle 0)
+    padded_basin = torch.full((batch, height + 1, width + 1), -1, dtype=basin.dtype, device=device)
+    padded_basin[:, :height, :width] = basin
+    padded_level = torch.zeros((batch, height + 1, width + 1), dtype=level.dtype, device=device)
+    padded_level[:, :height, :width] = level
+    padded_basin, padded_level = padded_basin.view(-1), padded_level.view(-1)
     pairs, saddles = [], []
     for dy, dx in FORWARD_NEIGHBOURS:
-        a, b = _shifted(basin, 0, 0, dy, dx), _shifted(basin, dy, dx, dy, dx)
-        saddle = torch.minimum(_shifted(level, 0, 0, dy, dx), _shifted(level, dy, dx, dy, dx))
-        keep = ((a != b) & (saddle >= 1)).nonzero(as_tuple=True)
-        a, b = a[keep].long(), b[keep].long()
+        step = dy * (width + 1) + dx
+        across = (padded_basin[:-step] != padded_basin[step:]).nonzero().squeeze(1)  # few: basin borders
+        saddle = torch.minimum(padded_level.index_select(0, across), padded_level.index_select(0, across + step))
+        across, saddle = across[saddle >= 1], saddle[saddle >= 1]
+        a, b = padded_basin.index_select(0, across).long(), padded_basin.index_select(0, across + step).long()
         pairs.append(torch.minimum(a, b) * n_basins + torch.maximum(a, b))
-        saddles.append(saddle[keep].long())
+        saddles.append(saddle.long())
     pairs, inverse = torch.unique(torch.cat(pairs), return_inverse=True)
     saddle = torch.zeros(len(pairs), dtype=torch.long, device=device).scatter_reduce_(
         0, inverse, torch.cat(saddles), reduce="amax")
@@ -185,15 +213,6 @@ def _components(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tens
         if torch.equal(hooked, label):
             return label
         label = hooked
-
-
-def _shifted(grid: torch.Tensor, y: int, x: int, dy: int, dx: int) -> torch.Tensor:
-    """The cells of a (B, H, W) grid that have a neighbour at (dy, dx), moved by (y, x) (0 or the step):
-    grid[i, j] pairs with grid[i + dy, j + dx] cell by cell."""
-    _, height, width = grid.shape
-    rows = slice(y, height - dy + y)
-    cols = slice(max(0, -dx) + x, width - max(0, dx) + x)
-    return grid[:, rows, cols]
 
 
 def _merged(nodes: dict[str, torch.Tensor], component: torch.Tensor, root: torch.Tensor) -> torch.Tensor:
