@@ -34,12 +34,15 @@ BATCH = 512
 ADAM = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
 
 
-def best_seconds(run) -> float:
-    best = float("inf")
+def best_seconds(runs: list) -> list[float]:
+    """The best of REPEATS for each run, the runs taking turns so that a drift of the machine's speed
+    does not favour one."""
+    best = [float("inf")] * len(runs)
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
+        for i, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
@@ -92,7 +95,7 @@ def main() -> None:
     for label, make in (("batches only", lambda loader: loop(loader)),
                         ("with the MLP training step", lambda loader: loop(loader, train_step)),
                         ("Lightning fit, one epoch", lambda loader: lightning_epoch(loader, dm))):
-        seconds = [best_seconds(make(loaders[name])) for name in names]
+        seconds = best_seconds([make(loaders[name]) for name in names])
         print(f"{label:32s}" + "".join(f"{s:21.3f}s" for s in seconds)
               + f"{seconds[1] / seconds[0]:15.2f}x{seconds[2] / seconds[0]:16.2f}x", flush=True)
 
