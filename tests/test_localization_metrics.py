@@ -243,7 +243,8 @@ def test_the_threshold_grid_is_wsolevaluations_arange(step):
 
 @pytest.mark.parametrize("thresholds", [threshold_grid(0.01), threshold_grid(0.001), threshold_grid(0.3),
                                         torch.tensor([0.0, 0.1, 0.5, 0.55, 0.9], dtype=torch.float64),
-                                        torch.tensor([0.5], dtype=torch.float64)], ids=lambda t: f"{len(t)}")
+                                        torch.tensor([0.5], dtype=torch.float64),
+                                        torch.tensor([0.2, 0.2, 0.7], dtype=torch.float64)], ids=lambda t: f"{len(t)}")
 def test_levels_are_the_binary_search_answer_even_at_the_thresholds_themselves(thresholds):
     """The sweep's arithmetic guess and correction give searchsorted's count of thresholds below each value,
     for values on, just above and just below every threshold, on even and uneven grids."""
@@ -252,5 +253,5 @@ def test_levels_are_the_binary_search_answer_even_at_the_thresholds_themselves(t
     t = thresholds.float()
     up, down = torch.nextafter(t, torch.tensor(2.0)), torch.nextafter(t, torch.tensor(-2.0))
     values = torch.cat([torch.rand(20_000, generator=torch.Generator().manual_seed(0)), t, up, down,
-                        torch.tensor([0.0, 1.0])])[None]
+                        torch.tensor([0.0, 1.0, torch.nan, torch.inf, -torch.inf])])[None]
     assert torch.equal(_levels(values, t), torch.searchsorted(t, values, out_int32=True))
