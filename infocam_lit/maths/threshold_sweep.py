@@ -180,20 +180,17 @@ def _components(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tens
     device = basin.device
     batch, height, width = basin.shape
     n_basins = len(peak_level)
-    # one padding row and column (basin -1, level 0) after each image: on the flat grid a pixel's neighbour
-    # at (dy, dx) is `dy * (width + 1) + dx` further, and a neighbour off the image is padding (saddle 0)
-    padded_basin = torch.full((batch, height + 1, width + 1), -1, dtype=basin.dtype, device=device)
-    padded_basin[:, :height, :width] = basin
-    padded_level = torch.zeros((batch, height + 1, width + 1), dtype=level.dtype, device=device)
-    padded_level[:, :height, :width] = level
-    padded_basin, padded_level = padded_basin.view(-1), padded_level.view(-1)
+    flat_basin, flat_level = basin.view(-1), level.reshape(-1)
     pairs, saddles = [], []
     for dy, dx in FORWARD_NEIGHBOURS:
-        step = dy * (width + 1) + dx
-        across = (padded_basin[:-step] != padded_basin[step:]).nonzero().squeeze(1)  # few: basin borders
-        saddle = torch.minimum(padded_level.index_select(0, across), padded_level.index_select(0, across + step))
+        step = dy * width + dx
+        across = (flat_basin[:-step] != flat_basin[step:]).nonzero().squeeze(1)  # few: basin borders
+        # on the flat grid, a neighbour past the right or left edge or below the last row is another pixel
+        x, y = across % width + dx, across // width % height + dy
+        across = across[(x >= 0) & (x < width) & (y < height)]
+        saddle = torch.minimum(flat_level.index_select(0, across), flat_level.index_select(0, across + step))
         across, saddle = across[saddle >= 1], saddle[saddle >= 1]
-        a, b = padded_basin.index_select(0, across).long(), padded_basin.index_select(0, across + step).long()
+        a, b = flat_basin.index_select(0, across).long(), flat_basin.index_select(0, across + step).long()
         pairs.append(torch.minimum(a, b) * n_basins + torch.maximum(a, b))
         saddles.append(saddle.long())
     pairs, inverse = torch.unique(torch.cat(pairs), return_inverse=True)
