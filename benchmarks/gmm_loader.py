@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,9 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_of_turns  # noqa: E402
+
 from infocam_lit.data.gmm import GMMDataModule  # noqa: E402
 from infocam_lit.maths.losses import ClassificationLoss  # noqa: E402
 from infocam_lit.modules.classifier import ClassifierModule  # noqa: E402
@@ -32,18 +34,6 @@ from infocam_lit.nets.mlp import mlp  # noqa: E402
 REPEATS = 3
 BATCH = 512
 ADAM = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
-
-
-def best_seconds(runs: list) -> list[float]:
-    """The best of REPEATS for each run, the runs taking turns so that a drift of the machine's speed
-    does not favour one."""
-    best = [float("inf")] * len(runs)
-    for _ in range(REPEATS):
-        for i, run in enumerate(runs):
-            start = time.perf_counter()
-            run()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def loop(loader, step=None):
@@ -95,7 +85,7 @@ def main() -> None:
     for label, make in (("batches only", lambda loader: loop(loader)),
                         ("with the MLP training step", lambda loader: loop(loader, train_step)),
                         ("Lightning fit, one epoch", lambda loader: lightning_epoch(loader, dm))):
-        seconds = best_seconds([make(loaders[name]) for name in names])
+        seconds = best_of_turns(REPEATS, [make(loaders[name]) for name in names])
         print(f"{label:32s}" + "".join(f"{s:21.3f}s" for s in seconds)
               + f"{seconds[1] / seconds[0]:15.2f}x{seconds[2] / seconds[0]:16.2f}x", flush=True)
 

@@ -27,6 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from box_conventions import scene  # noqa: E402
+from timing import best_of_turns  # noqa: E402
 
 from infocam_lit.maths.boxes import normalize_maps  # noqa: E402
 from infocam_lit.maths.threshold_sweep import best_iou_per_threshold  # noqa: E402
@@ -36,18 +37,6 @@ from tests import reference_wsol  # noqa: E402
 
 BATCH = 32
 GOAL = 2.0  # ours at least this many times faster per map than the cv2 loop, on CPU
-
-
-def best_of(repeats: int, runs: list) -> list[float]:
-    """The best time of each run over `repeats`, the runs taking turns so that a drift of the machine's
-    speed (a shared machine's neighbours) favours none."""
-    best = [float("inf")] * len(runs)
-    for _ in range(repeats):
-        for i, run in enumerate(runs):
-            start = time.perf_counter()
-            run()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def score(convention: str, maps: torch.Tensor, gt: torch.Tensor, device: str) -> MaxBoxAccV2:
@@ -94,7 +83,7 @@ def main() -> None:
         torch.set_num_threads(threads)
         cv2.setNumThreads(threads)
         score("infocam_lit", device_maps[:BATCH], device_gt[:BATCH], args.device)  # warm-up
-        ours_s, cv2_s = best_of(args.repeats, [lambda: score("infocam_lit", device_maps, device_gt, args.device),
+        ours_s, cv2_s = best_of_turns(args.repeats, [lambda: score("infocam_lit", device_maps, device_gt, args.device),
                                                lambda: score("wsolevaluation", maps, theirs_gt, "cpu")])
         ours_ms, cv2_ms = 1000 * ours_s / args.maps, 1000 * cv2_s / args.maps
         met = "met" if cv2_ms / ours_ms >= GOAL else "NOT met"

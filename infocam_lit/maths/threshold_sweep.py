@@ -51,12 +51,13 @@ def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torc
     peak_level = level.view(-1).index_select(0, peaks)
     if len(peak_level) * len(thresholds) > NODE_BUDGET and batch > 1:  # pathological maps: bound the memory
         return _in_parts(maps, thresholds, gt_boxes, gt_count, every_component, largest, (batch + 1) // 2)
-    nodes = _node_boxes(basin, level, peak_level, peaks // (height * width), len(thresholds), largest)
+    nodes = _node_boxes(basin, level, peak_level, len(thresholds), largest)
     component = _components(basin, level.view_as(basin), peak_level, len(thresholds))
     best = boxes = None
     roots = (component == torch.arange(len(component), device=maps.device)) & nodes["present"]
     root = roots.nonzero().squeeze(1)
-    image, k = nodes["image"][root], root % len(thresholds)
+    image = (peaks // (height * width)).index_select(0, root // len(thresholds))  # the image of the root's basin
+    k = root % len(thresholds)
     box = _merged(nodes, component, root)
     if every_component:
         best = _best_iou(box, image, k, order, gt_boxes.double(), gt_count, batch, len(thresholds))
@@ -138,10 +139,10 @@ def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return basin, is_peak.nonzero().squeeze(1)
 
 
-def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tensor, image_of_basin: torch.Tensor,
-                n_thresholds: int, largest: bool) -> dict[str, torch.Tensor]:
+def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tensor, n_thresholds: int,
+                largest: bool) -> dict[str, torch.Tensor]:
     """Per node (basin b, threshold k), flat index b * T + k: the box (x0, y0) / (x1, y1) of the basin's
-    pixels above the threshold, whether it has any ("present"), its image, and for the largest
+    pixels above the threshold, whether it has any ("present"), and for the largest
     component its pixel count and first pixel in raster order."""
     batch, height, width = basin.shape
     pixels = height * width
@@ -161,7 +162,6 @@ def _node_boxes(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tens
     high = high.view(n_basins, n_levels, 2).flip(1).cummax(1).values.flip(1)[:, 1:].reshape(-1, 2)
     threshold = torch.arange(n_thresholds, device=device)
     nodes = {"low": low.long(), "high": high.long(), "present": (threshold[None, :] < peak_level[:, None]).reshape(-1)}
-    nodes["image"] = image_of_basin.repeat_interleave(n_thresholds)
     if largest:
         raster = torch.arange(pixels, device=device).repeat(batch)
         size = torch.bincount(flat_key, minlength=n_basins * n_levels).view(n_basins, n_levels)
