@@ -96,11 +96,17 @@ def test_states_are_sums_that_merge_exactly():
     assert a.compute()["gt_known_loc"].item() == pytest.approx(1 / 4)  # not the mean of 1.0 and 0.0
 
 
+@pytest.mark.parametrize("pair_table", ["dense", "sorted"])
 @pytest.mark.parametrize("kind", ["smooth", "noise", "plateaus"])
 @pytest.mark.parametrize("seed", range(2))
-def test_basins_equal_the_scipy_loop_on_every_kind_of_map(seed, kind):
+def test_basins_equal_the_scipy_loop_on_every_kind_of_map(seed, kind, pair_table, monkeypatch):
     """Smooth maps, full-resolution noise (thousands of basins), piecewise-constant maps (plateaus:
-    ties broken by pixel index) and a constant map (empty at every threshold); one or two GT boxes."""
+    ties broken by pixel index) and a constant map (empty at every threshold); one or two GT boxes.
+    Touching basins are paired in a dense table, or by sorting when a batch has too many for one."""
+    from infocam_lit.maths import threshold_sweep
+
+    if pair_table == "sorted":
+        monkeypatch.setattr(threshold_sweep, "DENSE_PAIRS", 0)
     g = torch.Generator().manual_seed(seed)
     if kind == "smooth":
         maps = torch.nn.functional.interpolate(torch.randn(4, 1, 7, 7, generator=g), size=40, mode="bicubic")[:, 0]
@@ -241,17 +247,35 @@ def test_the_threshold_grid_is_wsolevaluations_arange(step):
     assert threshold_grid(step).numpy() == pytest.approx(np.arange(0, 1, step), abs=1e-12)
 
 
+def jittered_grid(fraction: float) -> torch.Tensor:
+    """threshold_grid(0.01) with each threshold but the first and last moved by up to `fraction` of a step."""
+    jitter = (torch.rand(100, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 2 - 1) * fraction
+    jitter[[0, -1]] = 0.0
+    return threshold_grid(0.01) + jitter * 0.01
+
+
 @pytest.mark.parametrize("thresholds", [threshold_grid(0.01), threshold_grid(0.001), threshold_grid(0.3),
                                         torch.tensor([0.0, 0.1, 0.5, 0.55, 0.9], dtype=torch.float64),
                                         torch.tensor([0.5], dtype=torch.float64),
-                                        torch.tensor([0.2, 0.2, 0.7], dtype=torch.float64)], ids=lambda t: f"{len(t)}")
+                                        torch.tensor([0.2, 0.2, 0.7], dtype=torch.float64),
+                                        jittered_grid(0.2), jittered_grid(0.3)], ids=lambda t: f"{len(t)}")
 def test_levels_are_the_binary_search_answer_even_at_the_thresholds_themselves(thresholds):
     """The sweep's arithmetic guess and correction give searchsorted's count of thresholds below each value,
-    for values on, just above and just below every threshold, on even and uneven grids."""
+    for values on, just above and just below every threshold, far outside the grid and not numbers, on
+    even, nearly even (the guess's shortcut) and uneven grids (the search)."""
     from infocam_lit.maths.threshold_sweep import _levels
 
     t = thresholds.float()
     up, down = torch.nextafter(t, torch.tensor(2.0)), torch.nextafter(t, torch.tensor(-2.0))
     values = torch.cat([torch.rand(20_000, generator=torch.Generator().manual_seed(0)), t, up, down,
-                        torch.tensor([0.0, 1.0, torch.nan, torch.inf, -torch.inf])])[None]
+                        torch.tensor([0.0, -0.0, 1.0, 3.0, -0.5, 1e-40, 1e30, -1e30, torch.nan, torch.inf,
+                                      -torch.inf])])[None]
     assert torch.equal(_levels(values, t), torch.searchsorted(t, values, out_int32=True))
+
+
+def test_the_levels_shortcut_is_taken_on_nearly_even_grids_only():
+    from infocam_lit.maths.threshold_sweep import _evenly_spaced
+
+    assert _evenly_spaced(threshold_grid(0.01)) and _evenly_spaced(jittered_grid(0.2))
+    assert not _evenly_spaced(jittered_grid(0.3)) and not _evenly_spaced(torch.tensor([0.5]))
+    assert not _evenly_spaced(torch.tensor([0.2, 0.2, 0.7])) and not _evenly_spaced(torch.tensor([0.0, torch.inf]))

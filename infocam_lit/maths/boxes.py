@@ -32,16 +32,24 @@ def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
     flat = maps.flatten(1).float()
     low, high = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     span = high - low
-    normalised = torch.where(span > 0, (flat - low) / span.clamp_min(torch.finfo(flat.dtype).tiny),
-                             torch.zeros_like(flat))
+    # in place on one new tensor: allocating large temporaries costs as much as the arithmetic on a CPU
+    normalised = (flat - low).div_(span.clamp_min(torch.finfo(flat.dtype).tiny)).masked_fill_(~(span > 0), 0.0)
     return normalised.view_as(maps)
 
 
 def min_3x3(grid: torch.Tensor, fill: int) -> torch.Tensor:
-    """Minimum over each 3x3 neighbourhood of (B, H, W) integers, `fill` outside: two separable passes."""
-    padded = F.pad(grid, (1, 1, 1, 1), value=fill)
-    rows = torch.minimum(torch.minimum(padded[:, :, :-2], padded[:, :, 1:-1]), padded[:, :, 2:])
-    return torch.minimum(torch.minimum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
+    """Minimum over each 3x3 neighbourhood of (B, H, W) integers, `fill` outside."""
+    return extreme_3x3(F.pad(grid, (1, 1, 1, 1), value=fill), torch.minimum)
+
+
+def extreme_3x3(padded: torch.Tensor, pick) -> torch.Tensor:
+    """`pick` (torch.minimum or torch.maximum) over each 3x3 neighbourhood of a (B, H + 2, W + 2) grid
+    padded by one, as (B, H, W): two separable passes over shifted views, written in place, several times
+    faster than a 3x3 pooling on a CPU and exact on integers of any width."""
+    rows = pick(padded[:, :, :-2], padded[:, :, 1:-1])
+    pick(rows, padded[:, :, 2:], out=rows)
+    result = pick(rows[:, :-2], rows[:, 1:-1])
+    return pick(result, rows[:, 2:], out=result)
 
 
 def connected_components(mask: torch.Tensor) -> torch.Tensor:
