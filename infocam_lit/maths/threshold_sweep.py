@@ -15,9 +15,10 @@ smallest threshold iff k < level. So:
    pixels, an edge per touching pair and threshold below its saddle, labelled by min-label hooking
    and pointer jumping; a component's box is the union of its nodes' boxes.
 Every step is a whole-tensor operation on the maps' device: no per-threshold loop, no copy to the
-host but the loops' convergence checks. Pathological maps (pure noise: thousands of basins per map)
-are split into smaller batches so that the node count stays bounded. On a CPU, allocating a large
-temporary costs about as much as a pass over it, so the per-pixel steps write in place where they can.
+host but the loops' convergence checks and the grid's spacing check (T numbers). Pathological maps
+(pure noise: thousands of basins per map) are split into smaller batches so that the node count stays
+bounded. On a CPU, allocating a large temporary costs about as much as a pass over it, so the
+per-pixel steps write in place where they can.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def _components(basin: torch.Tensor, level: torch.Tensor, peak_level: torch.Tens
         rows, columns = slice(0, height - dy), slice(max(0, -dx), width - max(0, dx))
         neighbours = basin[:, dy:, columns.start + dx:columns.stop + dx]
         torch.ne(basin[:, rows, columns], neighbours, out=differs[direction, :, rows, columns])
-    on_border = differs[0] | differs[1]
+    on_border = differs[0] | differs[1]  # (chained ORs: differs.any(0) is about 5x slower on a CPU)
     for direction in range(2, len(FORWARD_NEIGHBOURS)):
         on_border |= differs[direction]
     border = on_border.view(-1).nonzero().squeeze(1)  # few: basin borders
