@@ -54,12 +54,33 @@ def test_sweep_files_compose_as_multirun(sweep):
 
 
 @pytest.mark.parametrize(("sweep", "experiment"), [
-    ("table3", "mnist"), ("table3_mnist", "mnist"), ("imbalance", "mnist"), ("table5", "double_mnist")])
+    ("table3", "mnist"), ("table3_mnist", "mnist"), ("imbalance", "mnist"), ("table5", "double_mnist"),
+    ("table4_tiny_cpu", "wsol_tiny")])
 def test_real_data_sweeps_start_from_their_experiment(sweep, experiment):
     """data.root on the command line must compose before the sweep's jobs are made (the default
     experiment's mixture has no root)."""
     cfg = compose_train(f"sweep={sweep}", "data.root=/elsewhere")
     assert cfg.experiment_name == experiment and cfg.data.root == "/elsewhere"
+
+
+def test_tiny_cpu_study_trains_the_small_network_of_its_defaults():
+    cfg = compose_train("sweep=table4_tiny_cpu")
+    assert cfg.model.net._target_ == "infocam_lit.nets.wsol.small_gap_cnn"
+    assert list(cfg.model.net.widths) == [32, 64, 128, 256, 256] and cfg.model.net.stem_stride == 2
+    assert cfg.loss.name == "softmax" and cfg.cam.region_size == 3 and cfg.model.scheduler.T_max == 7
+    assert cfg.hydra.sweeper.params == {"model.net.adl": "false", "seed": "0,1,2,3,4"}
+
+
+def test_checkpoint_sections_are_typed_by_their_schema_again():
+    """Three WSOL-like model schemas share one _target_: the net's _target_ picks, any other net is VGG/ResNet's."""
+    from infocam_lit.run.config import SmallWSOLModelConfig, WSOLModelConfig, typed_section
+
+    for net, schema in (("infocam_lit.nets.wsol.small_gap_cnn", SmallWSOLModelConfig),
+                        ("infocam_lit.nets.wsol.vgg16_gap", WSOLModelConfig),
+                        ("infocam_lit.nets.wsol.resnet50", WSOLModelConfig)):
+        section = OmegaConf.to_container(compose_train("experiment=wsol_tiny", f"model={net.rsplit('.', 1)[1]}").model,
+                                         resolve=True)
+        assert OmegaConf.get_type(typed_section(section)) is schema
 
 
 def test_imbalance_sweep_covers_every_method_and_ratio():
@@ -127,6 +148,9 @@ def test_unknown_key_is_rejected():
     ("experiment=wsol_cub data.num_workers=-1", "data.num_workers must be >= 0, got -1"),
     ("experiment=wsol_tiny data.eval_batch_size=0", "data.eval_batch_size must be >= 1, got 0"),
     ("experiment=double_mnist data.slot_prob=0", "data.slot_prob must be in (0, 1], got 0.0"),
+    ("experiment=wsol_tiny model=small_gap_cnn model.net.pool_after=[1,5]",
+     "model.net.pool_after must be block numbers in [0, 4], got [1, 5]"),
+    ("experiment=wsol_tiny model=small_gap_cnn model.net.stem_stride=0", "model.net.stem_stride must be >= 1, got 0"),
     ("experiment=double_mnist data.train_canvases=0", "data.train_canvases must be >= 1, got 0"),
     ("experiment=double_mnist data.batch_size=0", "data.batch_size must be >= 1, got 0"),
     ("experiment=mnist data.val_fraction=1", "data.val_fraction must be in (0, 1), got 1.0"),

@@ -74,6 +74,18 @@ def test_small_gap_cnn_has_no_pretrained_weights():
         small_gap_cnn(3, pretrained=True)
 
 
+def test_small_gap_cnn_shape():
+    default = small_gap_cnn(3)
+    assert default.features(torch.randn(2, 3, 64, 64)).shape == (2, 128, 16, 16)  # stride 4
+    # the layer layout of checkpoints written before stem_stride and pool_after existed
+    assert [type(m).__name__ for m in default.backbone] == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"] * 2 + [
+        "Conv2d", "BatchNorm2d", "ReLU"]
+    tiny = small_gap_cnn(200, widths=(32, 64, 128, 256, 256), stem_stride=2, pool_after=(1, 2), adl=True)
+    assert tiny.features(torch.randn(2, 3, 64, 64)).shape == (2, 256, 8, 8)  # stride 2 * 2 * 2
+    assert tiny.backbone[0].stride == (2, 2) and tiny.backbone[3].stride == (1, 1)
+    assert sum(p.numel() for p in tiny.parameters()) == pytest.approx(1.03e6, rel=0.01)
+
+
 def test_checkpoints_hold_each_weight_once():
     net = resnet50(5, pretrained=False)
     state = net.state_dict()

@@ -2,7 +2,10 @@
 
 import numpy as np
 import pytest
+import torch
 
+from infocam_lit.maths.baselines import center_gaussian_maps
+from infocam_lit.maths.boxes import box_iou, boxes_from_maps
 from tests.conftest import read_metrics, run_entry
 from tests.fixture_data import make_cub, make_tiny_imagenet
 from tests.reference_wsolevaluation import reference_evaluate_wsol
@@ -10,6 +13,10 @@ from tests.reference_wsolevaluation import reference_evaluate_wsol
 pytestmark = pytest.mark.subprocess
 
 VARIANTS = ("cam", "cam_region", "infocam_noregion", "infocam", "infocam_plus")
+BASELINE_KEYS = {f"test/center_gaussian/{k}" for k in ("gt_known_loc", "gt_known_loc_val_tau", "val_tau",
+                                                         "maxboxacc_iou30", "maxboxacc_iou50", "maxboxacc_iou70",
+                                                         "maxboxacc_v2")} | {
+    "test/full_image/gt_known_loc", "test/full_image/maxboxacc_v2"}
 SMALL = ("logger=csv", "model.net.pretrained=false", "data.batch_size=4", "data.eval_batch_size=8",
          "data.num_workers=0", "data.pin_memory=false", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
          "cam.threshold_step=0.05")
@@ -21,7 +28,7 @@ def expected_keys() -> set[str]:
         keys |= {f"test/{name}/{k}" for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2", "gt_known_loc_val_tau",
                                                "top1_loc_val_tau", "val_tau")}
         keys |= {f"test/{name}/{k}{d}" for k in ("maxboxacc_iou", "best_tau_iou") for d in (30, 50, 70)}
-    return keys
+    return keys | BASELINE_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +90,23 @@ def test_evaluate_a_wsol_checkpoint_with_other_map_settings(tmp_path, cub_root):
 
 
 def test_wsol_tiny_imagenet(tmp_path):
-    make_tiny_imagenet(tmp_path / "data", num_classes=3, train_per_class=4, val_per_class=4)
+    _, corners = make_tiny_imagenet(tmp_path / "data", num_classes=3, train_per_class=4, val_per_class=4)
     run_entry("train.py", tmp_path / "run", "experiment=wsol_tiny", "model=resnet50", f"data.root={tmp_path / 'data'}",
               *SMALL)
-    assert expected_keys() <= set(read_metrics(tmp_path / "run"))
+    metrics = read_metrics(tmp_path / "run")
+    assert expected_keys() <= set(metrics)
+    assert not any(k.startswith(("test/center_gaussian/top1", "test/full_image/top1")) for k in metrics)
+    # the baselines by hand on the test half (per class the 2nd and 4th validation image): the whole image,
+    # and the centre Gaussian's box at tau = 0.2 (a centred square)
+    test_boxes = torch.tensor([corners[f"val/images/val_{4 * k + j}.JPEG"] for k in range(3) for j in (1, 3)]).float()
+    whole = torch.tensor([[0, 0, 63, 63]]).expand(len(test_boxes), 4)
+    iou = box_iou(whole, test_boxes)
+    assert metrics["test/full_image/gt_known_loc"] == pytest.approx(float((iou >= 0.5).double().mean()))
+    rates = [float((iou >= delta).double().mean()) for delta in (0.3, 0.5, 0.7)]
+    assert metrics["test/full_image/maxboxacc_v2"] == pytest.approx(sum(rates) / 3)
+    square = boxes_from_maps(center_gaussian_maps(1, 64, 64), 0.2).expand(len(test_boxes), 4)
+    assert metrics["test/center_gaussian/gt_known_loc"] == pytest.approx(
+        float((box_iou(square, test_boxes) >= 0.5).double().mean()))
 
 
 def test_missing_cub_is_a_clear_error(tmp_path):

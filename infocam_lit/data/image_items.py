@@ -52,6 +52,14 @@ def span_to_inclusive(spans: torch.Tensor, width: int, height: int) -> torch.Ten
     return torch.minimum(boxes.clamp_min(0), limit)
 
 
+def overlaps_image(spans: torch.Tensor, width: int, height: int) -> torch.Tensor:
+    """Which spans (M, 4) overlap a width x height image: the others, wholly outside (cut away by a crop),
+    are dropped, not turned into 1-pixel boxes at the edge."""
+    inside_x = spans[:, 2].clamp(max=width) - spans[:, 0].clamp(min=0)
+    inside_y = spans[:, 3].clamp(max=height) - spans[:, 1].clamp(min=0)
+    return (inside_x > _EPS) & (inside_y > _EPS)
+
+
 class BoxedTransform:
     """A torchvision v2 geometric pipeline applied to image and boxes together, then normalised."""
 
@@ -60,17 +68,14 @@ class BoxedTransform:
         self.to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
 
     def __call__(self, image: torch.Tensor, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The transformed image and the boxes that overlap it; a box wholly outside (cut away by a
-        crop) is dropped, not turned into a 1-pixel box at the edge."""
+        """The transformed image and the boxes that overlap it (`overlaps_image`)."""
         height, width = image.shape[-2:]
         spans = tv_tensors.BoundingBoxes(inclusive_to_span(boxes.float()), format="XYXY",
                                          canvas_size=(height, width))
         image, spans = self.geometric(tv_tensors.Image(image), spans)
         out_height, out_width = image.shape[-2:]
         spans = spans.as_subclass(torch.Tensor)
-        inside_x = spans[:, 2].clamp(max=out_width) - spans[:, 0].clamp(min=0)
-        inside_y = spans[:, 3].clamp(max=out_height) - spans[:, 1].clamp(min=0)
-        spans = spans[(inside_x > _EPS) & (inside_y > _EPS)]
+        spans = spans[overlaps_image(spans, out_width, out_height)]
         return self.to_float(image).as_subclass(torch.Tensor), span_to_inclusive(spans, out_width, out_height)
 
 
@@ -112,18 +117,21 @@ def _padded(boxes: list[torch.Tensor]) -> torch.Tensor:
 class LabelledImages(torch.utils.data.Dataset):
     """Items {image, label, boxes} from parallel lists of paths, labels and (K, 4) inclusive boxes;
     with a `reference_frame` (the size of a plain resize) also wsolevaluation's fields, image ids being
-    the paths relative to `id_root`."""
+    the paths relative to `id_root`. `images`, the paths' images already decoded (uint8 (N, 3, H, W)),
+    are used instead of reading the files."""
 
     def __init__(self, paths: list[Path], labels: list[int], boxes: list[torch.Tensor], transform: BoxedTransform,
-                 reference_frame: int | None = None, box_end_offset: float = 0.0, id_root: Path | None = None):
+                 reference_frame: int | None = None, box_end_offset: float = 0.0, id_root: Path | None = None,
+                 images: torch.Tensor | None = None):
         self.paths, self.labels, self.boxes, self.transform = paths, labels, boxes, transform
         self.reference_frame, self.box_end_offset, self.id_root = reference_frame, box_end_offset, id_root
+        self.images = images
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, i: int) -> dict:
-        original = read_rgb(self.paths[i])
+        original = read_rgb(self.paths[i]) if self.images is None else self.images[i]
         image, boxes = self.transform(original, self.boxes[i])
         item = {"image": image, "label": self.labels[i], "boxes": boxes,
                 "dropped_boxes": len(self.boxes[i]) - len(boxes)}

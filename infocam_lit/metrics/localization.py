@@ -10,6 +10,7 @@ counts, so they reduce exactly across DDP ranks (never an average of averages).
 - ThresholdSweep: the same sweep, per label, also counting the fixed-threshold rule's hits (the
   largest component's box) at every threshold, so a threshold chosen on the validation split can
   be applied to the test split (held-out tau, SPEC §7.2; Choe et al.'s protocol).
+- FixedBoxAccuracy: one given box per image (the whole-image baseline) at IoU 0.3, 0.5 and 0.7.
 - pointing_hits: the pointing game (Zhang et al., ECCV 2016).
 
 Example:
@@ -48,6 +49,32 @@ class LocalizationAccuracy(Metric):
 
     def compute(self) -> dict[str, torch.Tensor]:
         return {"gt_known_loc": self.gt_known_hits / self.count, "top1_loc": self.top1_hits / self.count}
+
+
+class FixedBoxAccuracy(Metric):
+    """One given box per image, e.g. the whole image (maths/baselines.py), scored at several IoU
+    levels: gt_known_loc (IoU >= 0.5) and maxboxacc_v2, the mean of the hit rates at IoU 0.3, 0.5 and
+    0.7 (MaxBoxAccV2 with no threshold to choose)."""
+
+    full_state_update = False
+
+    def __init__(self, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7), **kwargs):
+        super().__init__(**kwargs)
+        if 0.5 not in iou_thresholds:
+            raise ValueError(f"iou_thresholds must include 0.5 (GT-known Loc), got {iou_thresholds}")
+        self.iou_thresholds = tuple(iou_thresholds)
+        self.add_state("hits", torch.zeros(len(self.iou_thresholds), dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, boxes: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> None:
+        iou = best_iou(boxes, gt_boxes, gt_count)
+        deltas = torch.tensor(self.iou_thresholds, dtype=torch.float64, device=iou.device)
+        self.hits += (iou[:, None] >= deltas[None, :]).sum(0)
+        self.count += len(iou)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        rates = self.hits / self.count
+        return {"gt_known_loc": rates[self.iou_thresholds.index(0.5)], "maxboxacc_v2": rates.mean()}
 
 
 def threshold_grid(step: float, device: torch.device | None = None) -> torch.Tensor:

@@ -13,6 +13,10 @@ and boxed at `cam.threshold` (GT-known and Top-1 Loc); MaxBoxAccV2 sweeps the
 thresholds at test time (in validation too with `cam.maxboxacc_in_val`).
 Model selection uses the validation top-1 classification, never the test set.
 
+Baselines that need no network (maths/baselines.py) are scored in every test pass beside the maps:
+`center_gaussian`, a fixed centred Gaussian map, thresholded and swept like a map; `full_image`, the
+whole image as the box. Neither predicts a class, so neither has Top-1 keys.
+
 Held-out threshold (Choe et al., CVPR 2020; SPEC §7.2): the test stage also runs
 over the validation half (the DataModule's test_split_names are ("val", "test")),
 where each variant's val_tau is the threshold of the grid with the best GT-known
@@ -27,11 +31,13 @@ from pytorch_lightning.utilities import rank_zero_info
 from torch import nn
 from torchmetrics import SumMetric
 
+from infocam_lit.maths.baselines import center_gaussian_maps, full_image_boxes
 from infocam_lit.maths.boxes import boxes_from_maps
 from infocam_lit.maths.cam import upsampled_maps
 from infocam_lit.maths.losses import ClassificationLoss
 from infocam_lit.metrics.counts import TopKAccuracy
 from infocam_lit.metrics.localization import (
+    FixedBoxAccuracy,
     LocalizationAccuracy,
     MaxBoxAccV2,
     ThresholdSweep,
@@ -52,6 +58,7 @@ MAP_VARIANTS = {  # name -> (method, with region sum)
     "infocam": ("infocam", True),
     "infocam_plus": ("infocam_plus", True),
 }
+BASELINE_MAPS = ("center_gaussian",)  # maps that need no network, scored in the test stage only
 EXAMPLES_KEPT = 8  # test images kept for the figure grids
 
 
@@ -73,14 +80,16 @@ class WSOLModule(ExperimentModule):
         self.dropped_boxes = nn.ModuleDict({stage: SumMetric() for stage in ("val", "test")})
         # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
         self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
-                                         for name in MAP_VARIANTS})
+                                         for name in (*MAP_VARIANTS, *BASELINE_MAPS)})
         self.use_channels_last(channels_last)
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}
         step = self.cam.get("threshold_step", 0.01)
         theirs = self.wsolevaluation_boxes
-        for name in MAP_VARIANTS:
+        if stage == "test":
+            metrics["full_image_box"] = FixedBoxAccuracy()
+        for name in (*MAP_VARIANTS, *BASELINE_MAPS) if stage == "test" else MAP_VARIANTS:
             metrics[f"{name}_loc"] = LocalizationAccuracy()
             if stage == "test":  # MaxBoxAccV2 and the fixed-threshold rule at every threshold, one sweep
                 metrics[f"{name}_sweep"] = ThresholdSweep(step, every_component=not theirs)
@@ -124,6 +133,12 @@ class WSOLModule(ExperimentModule):
         return features, logits, self.localization_maps(features, logits, batch["label"],
                                                         tuple(batch["image"].shape[-2:]))
 
+    def _with_baselines(self, maps: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The maps and, at their size, the baseline maps that need no network."""
+        batch, height, width = next(iter(maps.values())).shape
+        device = next(iter(maps.values())).device
+        return maps | {"center_gaussian": center_gaussian_maps(batch, height, width, device=device)}
+
     def _boxes(self, maps: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Each map's box at the fixed threshold `cam.threshold`."""
         return {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
@@ -137,8 +152,12 @@ class WSOLModule(ExperimentModule):
         metrics["classification"].update(logits, labels)
         correct = logits.argmax(1) == labels
         self.dropped_boxes[stage].update(batch.get("dropped_boxes", torch.zeros(1)).sum())
-        boxes = self._boxes(maps)
-        for name, map_ in maps.items():
+        scored = self._with_baselines(maps) if stage == "test" else maps
+        boxes = self._boxes(scored)
+        if "full_image_box" in metrics:
+            metrics["full_image_box"].update(full_image_boxes(len(images), *images.shape[-2:], device=images.device),
+                                             batch["boxes"], batch["box_count"])
+        for name, map_ in scored.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
             if f"{name}_maxbox" in metrics:
                 metrics[f"{name}_maxbox"].update(map_, *self._maxbox_truth(batch))
@@ -147,7 +166,7 @@ class WSOLModule(ExperimentModule):
         if stage == "test":
             keep_first(self.test_examples, {"image": images, "gt_boxes": batch["boxes"],
                                             "gt_count": batch["box_count"], **maps,
-                                            **{f"{name}_boxes": b for name, b in boxes.items()}}, EXAMPLES_KEPT)
+                                            **{f"{name}_boxes": boxes[name] for name in maps}}, EXAMPLES_KEPT)
         return {"features": features.detach(), "logits": logits.detach()}
 
     def _maxbox_truth(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -165,7 +184,7 @@ class WSOLModule(ExperimentModule):
         split = self.test_split_name(dataloader_idx)
         if split == "val":  # the validation half, only to choose each variant's tau
             _, _, maps = self._maps(batch)
-            for name, map_ in maps.items():
+            for name, map_ in self._with_baselines(maps).items():
                 self.val_sweeps[name].update(map_, batch["boxes"], batch["box_count"])
             return None
         return self._evaluate(batch, "test")
@@ -193,7 +212,8 @@ class WSOLModule(ExperimentModule):
             else:
                 variant, kind = key.rsplit("_", 1)
                 computed = self._sweep_values(variant, metric) if kind == "sweep" else metric.compute()
-                values.update({f"{stage}/{variant}/{name}": value for name, value in computed.items()})
+                values.update({f"{stage}/{variant}/{name}": value for name, value in computed.items()
+                               if not (variant in BASELINE_MAPS and name.startswith("top1"))})  # no class
             metric.reset()
         dropped = int(self.dropped_boxes[stage].compute())
         self.dropped_boxes[stage].reset()

@@ -88,17 +88,22 @@ def resnet50(num_classes: int, pretrained: bool | str = True, adl: bool = False,
 
 
 def small_gap_cnn(num_classes: int, in_channels: int = 3, widths: tuple[int, ...] = (32, 64, 128),
-                  pretrained: bool | str = False, adl: bool = False, adl_drop_rate: float = 0.75,
-                  adl_gamma: float = 0.9, adl_positions: str = "paper") -> GAPClassifier:
-    """A small GAP CNN trained from scratch (stride 4): 3x3 conv + BN + ReLU blocks, 2x2 max-pool after
-    the first two. For small images (double-digit MNIST) and quick CPU runs; ADL after the last block."""
+                  stem_stride: int = 1, pool_after: tuple[int, ...] = (0, 1), pretrained: bool | str = False,
+                  adl: bool = False, adl_drop_rate: float = 0.75, adl_gamma: float = 0.9,
+                  adl_positions: str = "paper") -> GAPClassifier:
+    """A small GAP CNN trained from scratch: one 3x3 conv + BN + ReLU block per width, the first with
+    stride `stem_stride`, a 2x2 max-pool after the blocks numbered in `pool_after` (stride
+    stem_stride * 2^len(pool_after); the defaults give stride 4). For small images (double-digit MNIST,
+    Tiny-ImageNet) and CPU runs; ADL after the last block."""
     if pretrained:
         raise ValueError("small_gap_cnn has no pretrained weights: set model.net.pretrained=false")
     layers: list[nn.Module] = []
     channels = in_channels
     for i, width in enumerate(widths):
-        layers += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
-        if i < 2:
+        # a stride-2 stem halves the costliest (full-resolution) activations
+        layers += [nn.Conv2d(channels, width, 3, stride=stem_stride if i == 0 else 1, padding=1),
+                   nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        if i in pool_after:
             layers.append(nn.MaxPool2d(2))
         channels = width
     if adl:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from infocam_lit.report.runs import Run, find_runs
-from infocam_lit.report.tables import imbalance, mi_studies, table2, table3, table5, wsol
+from infocam_lit.report.tables import imbalance, mi_studies, region_size, table2, table3, table5, wsol
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ TABLES = {
     "table7": Table("table4", wsol.table7),
     "table8": Table("table4", wsol.table8),
     "wsolevaluation": Table("table4", wsol.table_wsolevaluation),
+    "region_size": Table("table4", region_size.section),  # evaluate runs under table4/region_size/
 }
 
 

@@ -97,11 +97,12 @@ def mean_std_cell(values: list[float], digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
 
-def mann_whitney_p(a: list[float], b: list[float]) -> float:
-    """Two-sided Mann-Whitney U p-value; NaN with fewer than two runs per arm."""
+def mann_whitney_p(a: list[float], b: list[float], method: str = "auto") -> float:
+    """Two-sided Mann-Whitney U p-value; NaN with fewer than two runs per arm. `method="exact"` keeps the
+    exact distribution of U where ties would switch scipy to its normal approximation."""
     if len(a) < 2 or len(b) < 2:
         return math.nan
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
 
 
 def p_value(value: float) -> str:

@@ -192,6 +192,10 @@ class TinyImageNetDataConfig:
     download: bool = False
     url: str = tiny_imagenet.URL  # a mirror, or file:///path/to/tiny-imagenet-200.zip
     md5: Optional[str] = tiny_imagenet.MD5  # null: no checksum (a custom archive); the official one also checks counts
+    # decode every image once into uint8 tensors (about 1.35 GB); training batches are flipped and normalised as
+    # whole batches
+    in_memory: bool = False
+    seed: int = "${seed}"  # the order and flips of in-memory training batches (with the epoch)
     batch_size: int = 256
     eval_batch_size: int = 256
     num_workers: int = 4
@@ -296,6 +300,12 @@ class WSOLNetConfig:
                  "model.net.adl_positions", "'paper' but for vgg16_gap", self.adl_positions.value)
 
 
+def _check_small_net(net) -> None:
+    _require(net.in_channels >= 1, "model.net.in_channels", ">= 1", net.in_channels)
+    _require(len(net.widths) >= 2 and all(w >= 1 for w in net.widths), "model.net.widths",
+             "two or more positive widths", net.widths)
+
+
 @dataclass
 class SmallGAPNetConfig:
     _target_: str = "infocam_lit.nets.wsol.small_gap_cnn"
@@ -303,9 +313,26 @@ class SmallGAPNetConfig:
     widths: list[int] = field(default_factory=lambda: [32, 64, 128])
 
     def __post_init__(self) -> None:
-        _require(self.in_channels >= 1, "model.net.in_channels", ">= 1", self.in_channels)
-        _require(len(self.widths) >= 2 and all(w >= 1 for w in self.widths), "model.net.widths",
-                 "two or more positive widths", self.widths)
+        _check_small_net(self)
+
+
+@dataclass
+class SmallWSOLNetConfig(WSOLNetConfig):
+    """model=small_gap_cnn: a GAP CNN from scratch, one conv block per width (infocam_lit.nets.wsol)."""
+    _target_: str = "infocam_lit.nets.wsol.small_gap_cnn"
+    pretrained: Any = False  # it has no pretrained weights
+    adl_gamma: float = 0.9
+    in_channels: int = 3
+    widths: list[int] = field(default_factory=lambda: [32, 64, 128])
+    stem_stride: int = 1  # the first block's stride
+    pool_after: list[int] = field(default_factory=lambda: [0, 1])  # 2x2 max-pools after these blocks (0-based)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_small_net(self)
+        _require(self.stem_stride >= 1, "model.net.stem_stride", ">= 1", self.stem_stride)
+        _require(all(0 <= i < len(self.widths) for i in self.pool_after), "model.net.pool_after",
+                 f"block numbers in [0, {len(self.widths) - 1}]", self.pool_after)
 
 
 @dataclass
@@ -320,6 +347,11 @@ class WSOLModelConfig:
 
     def __post_init__(self) -> None:
         _require(self.new_layers_lr_mult > 0, "model.new_layers_lr_mult", "> 0", self.new_layers_lr_mult)
+
+
+@dataclass
+class SmallWSOLModelConfig(WSOLModelConfig):
+    net: SmallWSOLNetConfig = field(default_factory=SmallWSOLNetConfig)
 
 
 @dataclass
@@ -464,6 +496,7 @@ SCHEMAS = (
     ("data", "double_mnist", DoubleMNISTDataConfig),
     ("model", "multilabel", MultiLabelModelConfig),
     ("model", "wsol", WSOLModelConfig),
+    ("model", "wsol_small", SmallWSOLModelConfig),
     ("cam", "cam", CamConfig),
     ("model", "classifier", ClassifierModelConfig),
     ("model", "mnist_cnn", MNISTCNNModelConfig),
@@ -488,7 +521,7 @@ def register_configs() -> None:
 DATA_SCHEMAS = (GMMDataConfig, MNISTDataConfig, CUBClassificationDataConfig, CUBWSOLDataConfig,
                 TinyImageNetDataConfig, DoubleMNISTDataConfig)
 MODEL_SCHEMAS = (ClassifierModelConfig, MNISTCNNModelConfig, InceptionV3ModelConfig, MINEModelConfig, WSOLModelConfig,
-                 MultiLabelModelConfig, KNNModelConfig)
+                 SmallWSOLModelConfig, MultiLabelModelConfig, KNNModelConfig)
 
 
 def typed_section(section: dict, group: str = "") -> DictConfig:
@@ -505,10 +538,12 @@ def _schema_of(section: dict):
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     net_target = (section.get("net") or {}).get("_target_")
-    for schema in candidates:
-        if schema.__dataclass_fields__["net"].default_factory()._target_ == net_target:
+    defaults = {schema: schema.__dataclass_fields__["net"].default_factory()._target_ for schema in candidates}
+    for schema, target in defaults.items():
+        if target == net_target:
             return schema
-    return None
+    # a schema whose net is open to any _target_ (WSOL: vgg16_gap, resnet50)
+    return next((schema for schema, target in defaults.items() if target == MISSING), None)
 
 
 def validate_config(cfg: DictConfig) -> None:

@@ -1,0 +1,149 @@
+"""How infoCAM's region size R changes localisation: trained checkpoints re-evaluated at R = 1..5.
+
+The runs are `evaluate.py` runs of one command per trained checkpoint,
+
+    python evaluate.py -m ckpt_path=<run>/checkpoints/best.ckpt cam.region_size=1,2,3,4,5
+
+committed under docs/results/table4/region_size/. An evaluate run restores the data, model, loss and
+cam sections of the checkpoint it reads, so its config names the group (dataset, architecture, ADL,
+loss) as the training run's does; its `seed` is evaluate.py's own, not the training seed, so a seed is
+told apart by the training run folder its `ckpt_path` lies in (<run>/checkpoints/<file>.ckpt): one trained
+run, one seed, whichever of its checkpoints was evaluated. Only evaluate runs whose overrides set
+`cam.region_size` and no other `cam.*` key count: anything else would mix map settings.
+
+Per group, GT-known Loc at val τ and MaxBoxAccV2 of CAM, infoCAM and infoCAM+ against R (mean ± std
+over seeds), as a table and as region_size_<dataset>.png. CAM does not use the region, so its values are
+the same at every R: a check that nothing else changed between the evaluations."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from infocam_lit.report.runs import Run, markdown_table, mean_std, percent_mean_std
+from infocam_lit.report.tables.wsol import (
+    EXPERIMENTS,
+    MAP_NAMES,
+    MAPS,
+    Key,
+    group_key,
+    group_label,
+    is_evaluate_run,
+    protocol,
+)
+
+MEASURES = {"gt_known_loc_val_tau": "GT-known Loc (val τ)", "maxboxacc_v2": "MaxBoxAccV2"}
+FIGURE_NAMES = {"wsol_tiny": "region_size_tiny.png", "wsol_cub": "region_size_cub.png"}
+MAP_COLOURS = {"cam": "tab:gray", "infocam": "tab:blue", "infocam_plus": "tab:orange"}
+# group -> R -> training run folder (one per trained seed) -> metrics
+Study = dict[Key, dict[int, dict[str, dict]]]
+
+
+def _override_keys(run: Run) -> list[str]:
+    """The config keys the run's command line set (Hydra's .hydra/overrides.yaml; none when it is missing)."""
+    path = run.folder / ".hydra" / "overrides.yaml"
+    overrides = (yaml.safe_load(path.read_text()) or []) if path.is_file() else []
+    return [override.split("=", 1)[0].lstrip("+~") for override in overrides]
+
+
+def varies_region_size_only(run: Run) -> bool:
+    """An evaluate run that changed the region size and no other map setting of its checkpoint."""
+    cam_keys = [key for key in _override_keys(run) if key.startswith("cam.")]
+    return cam_keys == ["cam.region_size"]
+
+
+def study_runs(runs: list[Run]) -> Study:
+    study: Study = defaultdict(lambda: defaultdict(dict))
+    for run in runs:  # sorted by folder: a later evaluation of the same trained run and R replaces an earlier one
+        config = run.config
+        if (run.failed or not is_evaluate_run(config) or config.get("experiment_name") not in EXPERIMENTS
+                or protocol(config) != "infocam_lit" or not varies_region_size_only(run)):
+            continue
+        trained_run = str(Path(config["ckpt_path"]).parent.parent)  # <run>/checkpoints/best.ckpt -> <run>
+        study[group_key(config)][int(config["cam"]["region_size"])][trained_run] = run.metrics
+    return {key: dict(sorted(by_size.items())) for key, by_size in sorted(study.items())}
+
+
+def _values(by_run: dict[str, dict], name: str, measure: str) -> list[float]:
+    key = f"test/{name}/{measure}"
+    return [metrics[key] for metrics in by_run.values() if key in metrics]
+
+
+def _group_table(by_size: dict[int, dict[str, dict]]) -> str:
+    columns = ["R", "seeds", *(f"{MAP_NAMES[name]} {label}" for label in MEASURES.values() for name in MAPS)]
+    rows = [[str(size), str(len(by_run)),
+             *(percent_mean_std(_values(by_run, name, measure)) for measure in MEASURES for name in MAPS)]
+            for size, by_run in by_size.items()]
+    return markdown_table(columns, rows)
+
+
+def _records(study: Study) -> list[dict]:
+    records = []
+    for (experiment, arch, adl, loss), by_size in study.items():
+        for size, by_run in by_size.items():
+            for name in MAPS:
+                values = {measure: _values(by_run, name, measure) for measure in MEASURES}
+                records.append({"dataset": experiment, "architecture": arch, "adl": adl, "loss": loss,
+                                "region_size": size, "map": name, "seeds": len(by_run),
+                                **{f"{m} mean": mean_std(v)[0] for m, v in values.items()},
+                                **{f"{m} std": mean_std(v)[1] for m, v in values.items()}})
+    return records
+
+
+def plot_region_size(study: Study, path: Path) -> Path:
+    """One row of panels per group (GT-known Loc at val τ; MaxBoxAccV2) against R: a line per map, its
+    mean over seeds, and a ±1 std band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(study), len(MEASURES), figsize=(5.5 * len(MEASURES), 3.6 * len(study)),
+                             squeeze=False)
+    for row, (key, by_size) in zip(axes, study.items(), strict=True):
+        sizes = list(by_size)
+        for ax, (measure, label) in zip(row, MEASURES.items(), strict=True):
+            for name in MAPS:
+                points = [(size, *mean_std(_values(by_size[size], name, measure))) for size in sizes]
+                points = [(size, 100 * mean, 100 * std) for size, mean, std in points if mean == mean]  # NaN: none
+                if not points:
+                    continue
+                xs, means, stds = zip(*points, strict=True)
+                ax.plot(xs, means, marker="o", color=MAP_COLOURS[name], label=MAP_NAMES[name])
+                ax.fill_between(xs, [m - s for m, s in zip(means, stds, strict=True)],
+                                [m + s for m, s in zip(means, stds, strict=True)], color=MAP_COLOURS[name], alpha=0.2)
+            ax.set_title(f"{group_label(key)}\n{label}", fontsize=9)
+            ax.set_xlabel("region size R")
+            ax.set_ylabel(f"{label} [%]")
+            ax.set_xticks(sizes)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # no "Software" entry: the file then depends on the runs only, not on the matplotlib version stamped in it
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    study = study_runs(runs)
+    if not study:
+        return None
+    parts = ["### Region size: trained checkpoints re-evaluated with infoCAM's region R × R (%, mean ± std "
+             "over seeds)",
+             "`python evaluate.py -m ckpt_path=<run>/checkpoints/best.ckpt cam.region_size=1,2,3,4,5` per trained "
+             "run; seeds: the checkpoints evaluated at that R. GT-known Loc at the τ chosen on the validation half; "
+             "MaxBoxAccV2 at the best τ on test. CAM does not use the region: its columns stay the same at every R."]
+    for experiment in EXPERIMENTS:
+        dataset_study = {key: by_size for key, by_size in study.items() if key[0] == experiment}
+        if not dataset_study:
+            continue
+        for key, by_size in dataset_study.items():
+            parts += [f"#### {group_label(key)}", _group_table(by_size)]
+        figure = plot_region_size(dataset_study, out / FIGURE_NAMES[experiment])
+        parts.append(f"![region size, {EXPERIMENTS[experiment]}]({os.path.relpath(figure, link_from)})")
+    return "\n\n".join(parts), _records(study)
