@@ -313,3 +313,103 @@ def test_gpu_trainers_default_to_bf16_and_a_gpu_without_it_names_16_mixed(monkey
     validate_config(compose_train("trainer=cpu", "trainer.precision=bf16-mixed"))  # CPU autocast: no GPU asked
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     validate_config(compose_train("trainer=ddp"))
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("trainer.max_epoch=2", "Error: Could not override 'trainer.max_epoch': Key 'max_epoch' not in 'TrainerConfig'; "
+                            "did you mean trainer.max_epochs?"),
+    ("data.dimension=3", "Error: Could not override 'data.dimension': Key 'dimension' not in 'GMMDataConfig'; "
+                         "did you mean data.dim?"),
+    ("model.net.hidden_size=[7]", "Error: Could not override 'model.net.hidden_size': Key 'hidden_size' not in "
+                                  "'MLPNetConfig'; did you mean model.net.hidden_sizes?"),
+])
+def test_an_unknown_key_names_the_closest_valid_one(override, line):
+    from infocam_lit.run.cli import did_you_mean
+
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train(override)
+    assert did_you_mean(info.value) == line
+
+
+def test_an_unknown_key_with_nothing_close_keeps_hydras_message():
+    from infocam_lit.run.cli import did_you_mean
+
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_train("trainer.xyz=2")
+    assert did_you_mean(info.value) is None
+
+
+def test_tags_are_a_list_on_the_command_line_and_in_the_wandb_tags():
+    from infocam_lit.run.common import run_tags
+
+    for config_name in ("train", "evaluate", "predict"):
+        assert list(compose_train(config_name=config_name).tags) == []
+    cfg = compose_train("tags=[ablation,lr]", "loss=softmax")
+    assert list(cfg.tags) == ["ablation", "lr"]
+    assert run_tags(cfg)["tags"] == ["experiment=mi_gmm", "model=mlp", "loss=softmax", "data=gmm", "ablation", "lr"]
+
+
+@pytest.mark.parametrize("override", ["tags=ablation", "tags=[1,2]", "tags=[[a]]"])
+def test_tags_must_be_a_list_of_words(override):
+    with pytest.raises(ConfigError, match=re.escape("tags must be a list of strings, e.g. tags=[ablation,lr]")):
+        validate_config(compose_train(override))
+
+
+@pytest.mark.parametrize(("override", "entries"), [
+    ("logger=tensorboard", ["csv", "tensorboard"]),
+    ("logger=[wandb,tensorboard]", ["csv", "wandb", "tensorboard"]),
+    ("logger=[csv,tensorboard]", ["csv", "tensorboard"]),
+    ("+logger.tb._target_=pytorch_lightning.loggers.TensorBoardLogger", ["csv", "wandb", "tb"]),
+])
+def test_several_loggers_compose(override, entries):
+    cfg = compose_train(override)
+    validate_config(cfg)
+    assert list(cfg.logger) == entries
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("+logger.tensorboard.flush_sec=5", "logger.tensorboard: TensorBoardLogger takes no argument flush_sec; valid: "
+                                        "comment, default_hp_metric, filename_suffix, flush_secs, log_graph, "
+                                        "max_queue, name, prefix, purge_step, save_dir, sub_dir, version"),
+    ("+logger@logger.tb=tensorboard", "logger.tb must be a _target_ and its arguments (several loggers: "
+                                      "logger=[wandb,tensorboard])"),
+])
+def test_a_wrong_tensorboard_entry_names_the_valid_ones(override, message):
+    cfg = compose_train("logger=tensorboard", override)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        validate_config(cfg)
+
+
+def test_tensorboard_without_its_package_names_the_extra(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    absent = ("tensorboard", "tensorboardX")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in absent else real(name, *a))
+    with pytest.raises(ConfigError) as info:
+        validate_config(compose_train("logger=[wandb,tensorboard]"))
+    assert str(info.value) == ('logger.tensorboard needs the tensorboard package, which is not installed: '
+                               'pip install "infocam_lit[tensorboard]" (make install includes it)')
+
+
+def test_tags_change_no_result_so_no_folder_name():
+    from infocam_lit.run.run_key import run_key
+
+    assert run_key(["tags=[ablation,lr]", "seed=1"]) == run_key(["seed=1"]) == "seed=1"
+
+
+def test_the_overrides_a_checkpoint_was_not_trained_with_are_named(tmp_path):
+    import torch
+
+    from infocam_lit.run.common import overrides_unlike_checkpoint
+    from infocam_lit.run.run_files import RUN_CONFIG_KEY
+
+    path = tmp_path / "run.ckpt"
+    torch.save({RUN_CONFIG_KEY: {"data": {"dim": 5, "imbalanced": True}, "model": {"net": {"hidden_sizes": [9]}}}},
+               path)
+    overrides = ["data.dim=10", "data.imbalanced=true", "seed=3", "logger=csv", "model.net.hidden_sizes=[9]"]
+    assert overrides_unlike_checkpoint(str(path), overrides) == "data.dim=10 (trained with data.dim=5)"
+    assert overrides_unlike_checkpoint(str(path), ["data.imbalanced=false", "model=mine", "+model.net.extra=1"]) == \
+        "data.imbalanced=false, model=mine, +model.net.extra=1 (trained with data.imbalanced=true)"
+    assert overrides_unlike_checkpoint(str(path), ["seed=1"]) == ""
+    assert overrides_unlike_checkpoint(str(tmp_path / "absent.ckpt"), ["data.dim=10"]) == ""

@@ -107,11 +107,27 @@ def test_evaluate_rebuilds_the_same_test_split(pc_run, tmp_path):
     run_entry("evaluate.py", tmp_path / "eval_seed", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
               "data.seed=123")
     assert read_metrics(tmp_path / "eval_seed")["test/mi_mc"] != trained["test/mi_mc"]
-    # a model setting the checkpoint does not fit: one message naming the file, no traceback
+    # a model setting the checkpoint does not fit: one message naming the file and the override, no traceback
     wrong = run_entry("evaluate.py", tmp_path / "wrong", f"ckpt_path={run_dir}/checkpoints/best.ckpt", "logger=csv",
                       "model.net.hidden_sizes=[7]", check=False)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
-    assert "best.ckpt does not fit the configured model (Unexpected key(s) in state_dict: " in wrong.stderr
+    assert ("best.ckpt does not fit model.net.hidden_sizes=[7] (trained with model.net.hidden_sizes=[100, 100, 100]): "
+            "Unexpected key(s) in state_dict: ") in wrong.stderr
+
+
+def test_evaluate_names_the_override_the_checkpoint_does_not_fit(pc_run, tmp_path):
+    """A data override that changes the model's input (d = 10 for a d = 5 run): one line naming it beside
+    the value the checkpoint was trained with, not torch's shape error from the first batch."""
+    run_dir, _ = pc_run
+    ckpt = run_dir / "checkpoints" / "best.ckpt"
+    result = run_entry("evaluate.py", tmp_path, f"ckpt_path={ckpt}", "logger=csv", "data.dim=10",
+                       "data.imbalanced=true", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    error, hint = result.stderr.strip().splitlines()[-2:]
+    assert error.startswith(f"Error: {ckpt} does not fit data.dim=10 (trained with data.dim=5): size mismatch for ")
+    assert "imbalanced" not in error  # an override the checkpoint was trained with is not to blame
+    assert hint == f"(traceback in {tmp_path / 'failed.txt'}; HYDRA_FULL_ERROR=1 prints it here)"
+    assert "Traceback" in (tmp_path / "failed.txt").read_text() and not (tmp_path / "metrics.json").exists()
 
 
 def test_evaluate_applies_loss_overrides_to_the_readout(pc_run, tmp_path):
@@ -153,6 +169,45 @@ def test_bad_value_stops_before_any_work(tmp_path):
     assert full.returncode == 1 and "Traceback" in full.stderr and "data.dim must be >= 1" in full.stderr
 
 
+def test_an_unknown_key_names_the_closest_one_in_one_line(tmp_path):
+    result = run_entry("train.py", tmp_path / "run", "logger=csv", "trainer.max_epoch=2", check=False)
+    assert result.returncode == 1 and not (tmp_path / "run").exists()
+    assert result.stderr.strip().splitlines() == [
+        "Error: Could not override 'trainer.max_epoch': Key 'max_epoch' not in 'TrainerConfig'; "
+        "did you mean trainer.max_epochs?"]
+
+
+def test_tensorboard_beside_csv_and_user_tags(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run_entry("train.py", tmp_path, *TINY[1:], "logger=[csv,tensorboard]", "tags=[ablation,lr]")
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))  # in the run folder, no version_0/
+    accumulator = EventAccumulator(str(tmp_path / "tensorboard"))  # every event file (fit's, test's)
+    accumulator.Reload()
+    assert len(accumulator.Scalars("val/loss")) == 2  # one per epoch
+    (test_mi,) = accumulator.Scalars("test/mi")
+    assert test_mi.value == pytest.approx(read_metrics(tmp_path)["test/mi"], rel=1e-6)
+    assert (tmp_path / "csv" / "metrics.csv").is_file() and (tmp_path / "metrics.json").is_file()
+    assert "tags:\n- ablation\n- lr\n" in (tmp_path / "config.yaml").read_text()
+
+
+def test_tensorboard_without_its_package_stops_with_the_pip_line(tmp_path):
+    """As on a machine without the [tensorboard] extra: Python finds neither tensorboard nor tensorboardX."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(
+        "import importlib.util\n"
+        "find_spec = importlib.util.find_spec\n"
+        "absent = ('tensorboard', 'tensorboardX')\n"
+        "importlib.util.find_spec = lambda name, *a, **k: None if name in absent else find_spec(name, *a, **k)\n")
+    result = run_entry("train.py", tmp_path / "run", *TINY, "logger=tensorboard", check=False,
+                       env={"PYTHONPATH": str(tmp_path / "site")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-2] == (
+        'Error: logger.tensorboard needs the tensorboard package, which is not installed: '
+        'pip install "infocam_lit[tensorboard]" (make install includes it)')
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
 def test_wandb_without_credentials_goes_offline_with_one_line(tmp_path):
     env = {"HOME": str(tmp_path / "home"), "WANDB_MODE": "", "NETRC": str(tmp_path / "no_netrc")}
     result = run_entry("train.py", tmp_path / "run", *TINY[1:], "logger=wandb", env=env)
@@ -174,8 +229,9 @@ def test_sweep_file_and_report(tmp_path):
     failed = sweep_dir / "99" / ".hydra"  # a job that died before writing metrics
     failed.mkdir(parents=True)
     (failed / "config.yaml").write_text((jobs[0] / ".hydra" / "config.yaml").read_text())
-    result = subprocess.run([sys.executable, "-m", "infocam_lit.report", str(sweep_dir)], capture_output=True,
-                            text=True, cwd=Path(__file__).resolve().parent.parent)
+    # the jobs train a few batches (a debug setting): the report takes them in only when told to
+    result = subprocess.run([sys.executable, "-m", "infocam_lit.report", str(sweep_dir), "--include-debug"],
+                            capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr
     for name in ("table.md", "table.csv", "mi_vs_dim.png", "test_sets_pca.png"):
         assert (sweep_dir / name).is_file(), name

@@ -49,7 +49,7 @@ def test_a_label_with_one_point_adds_no_term_and_k_is_capped():
     y = np.array([0, 0, 0, 1])
     terms = knn_mi_terms(x, y, k=5)  # k capped at 2 for label 0; label 1 has no neighbour
     assert len(terms) == 3
-    # point 0: its 2nd same-label neighbour is at 0.3; strictly closer: itself and 0.1 -> m = 2
+    # point 0: its 2nd same-label neighbour is at 0.3; at distance <= 0.3, itself excluded: 0.1 and 0.3 -> m = 2
     assert terms[0] == pytest.approx(digamma(4) - digamma(3) + digamma(2) - digamma(2))
     with pytest.raises(ValueError, match="k must be >= 1"):
         knn_mi_terms(x, y, k=0)

@@ -6,6 +6,13 @@ the pixels above `threshold`, taking the largest 8-connected component and its
 tight box. An empty mask gives (0, 0, 0, 0). Among equally large components
 the one whose first pixel comes first in raster order wins.
 
+Non-finite pixels (NaN, +inf, -inf) are background at every threshold: the
+min-max normalisation is taken over the finite pixels only and leaves NaN at
+the others (never above a threshold), so a map with no finite pixel is all
+background, and at thresholds >= 0 a non-finite pixel acts as the map's
+smallest finite value. The sweep over every threshold at once
+(threshold_sweep.py) follows the same rule.
+
 Connected components are labelled for the whole batch at once: every
 foreground pixel starts with its own index as label; each round takes the
 smallest label in the 3x3 neighbourhood, hooks the roots of neighbouring
@@ -28,13 +35,47 @@ BACKGROUND = -1
 
 
 def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
-    """Per-image min-max normalisation to [0, 1]; constant maps become zeros."""
+    """Per-image min-max normalisation to [0, 1] (float32) over the finite pixels, NaN at the non-finite
+    ones; a map whose finite pixels are all equal (a constant map) becomes zeros there."""
+    return normalize_finite(maps)[0]
+
+
+def normalize_finite(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """normalize_maps (B, H, W), and which pixels are finite (B, H * W), or None when all of them are.
+
+    Maps whose float32 range is finite (all pixels finite, no overflow) take the plain float32 formula;
+    min and max propagate NaN, so checking the B ranges finds the others without a pass over the pixels.
+    Only those are normalised again, each on its own, over its finite pixels."""
     flat = maps.flatten(1).float()
     low, high = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     span = high - low
     # in place on one new tensor: allocating large temporaries costs as much as the arithmetic on a CPU
     normalised = (flat - low).div_(span.clamp_min(torch.finfo(flat.dtype).tiny)).masked_fill_(~(span > 0), 0.0)
-    return normalised.view_as(maps)
+    finite = None
+    odd = ~torch.isfinite(span.squeeze(1))
+    if bool(odd.any()):
+        rows = odd.nonzero().squeeze(1)
+        normalised[rows], finite_rows = _normalize_finite_pixels(maps.flatten(1)[rows])
+        finite = torch.ones_like(normalised, dtype=torch.bool)
+        finite[rows] = finite_rows
+    return normalised.view_as(maps), finite
+
+
+def _normalize_finite_pixels(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, P) maps holding a non-finite value or a range past float32's: min-max over the finite pixels,
+    NaN elsewhere, in float64 for float64 maps (whose finite values may lie past float32's range) and
+    else in float32 by the same formula as finite maps, so that at thresholds >= 0 a non-finite pixel acts
+    exactly as the smallest finite value would. A range past the largest number is halved first: exact,
+    but for subnormal values, which such a range absorbs anyway."""
+    values = values.double() if values.dtype == torch.float64 else values.float()
+    finite = torch.isfinite(values)
+    low = values.masked_fill(~finite, torch.inf).amin(1, keepdim=True)
+    high = values.masked_fill(~finite, -torch.inf).amax(1, keepdim=True)
+    scale = torch.where(torch.isinf(high - low) & (high > low), 0.5, 1.0).to(values.dtype)
+    values, low, high = values * scale, low * scale, high * scale
+    span = high - low  # -inf where no pixel is finite
+    normalised = (values - low).div_(span.clamp_min(torch.finfo(values.dtype).tiny)).masked_fill_(~(span > 0), 0.0)
+    return normalised.masked_fill_(~finite, torch.nan).float(), finite
 
 
 def min_3x3(grid: torch.Tensor, fill: int) -> torch.Tensor:
@@ -108,7 +149,8 @@ def mask_boxes(mask: torch.Tensor) -> torch.Tensor:
 
 
 def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
-    """(B, H, W) maps already at image size -> (B, 4) long boxes (SPEC §4.2)."""
+    """(B, H, W) maps already at image size -> (B, 4) long boxes (SPEC §4.2); non-finite pixels (NaN after
+    normalisation) are never above the threshold."""
     return largest_component_boxes(normalize_maps(maps) > threshold)
 
 

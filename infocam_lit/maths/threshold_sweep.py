@@ -19,13 +19,19 @@ host but the loops' convergence checks and the grid's spacing check (T numbers).
 (pure noise: thousands of basins per map) are split into smaller batches so that the node count stays
 bounded. On a CPU, allocating a large temporary costs about as much as a pass over it, so the
 per-pixel steps write in place where they can.
+
+Non-finite pixels (NaN, +inf, -inf) follow boxes_from_maps' rule: background at every threshold, the
+min-max normalisation taken over the finite pixels only (boxes.normalize_finite), so a map with no finite
+pixel is empty at every threshold. Here they get level 0 and the smallest keys of the climb (below every
+finite value, above the border), so they never lead a finite pixel's climb away from its peak. Maps
+without them take none of these steps.
 """
 
 from __future__ import annotations
 
 import torch
 
-from infocam_lit.maths.boxes import box_iou, extreme_3x3, normalize_maps
+from infocam_lit.maths.boxes import box_iou, extreme_3x3, normalize_finite
 
 NODE_BUDGET = 1 << 22  # (basin, threshold) nodes handled at once
 # On a CPU, images go through in chunks whose per-pixel arrays stay in cache (8: as fast as 4, about 5 %
@@ -43,12 +49,15 @@ def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torc
     batch = len(maps)
     if maps.device.type == "cpu" and batch > CPU_CHUNK:
         return _in_parts(maps, thresholds, gt_boxes, gt_count, every_component, largest, CPU_CHUNK)
-    normalised = normalize_maps(maps)
+    normalised, finite = normalize_finite(maps)
+    background = None if finite is None else ~finite  # non-finite pixels, if any: NaN in `normalised`
     _, height, width = normalised.shape
     order = torch.argsort(thresholds)
     # how many thresholds each pixel is above: in the mask at the k-th smallest threshold iff k < level
     level = _levels(normalised.reshape(batch, -1), thresholds[order].to(normalised.dtype))
-    basin, peaks = _basins(normalised)
+    if background is not None:
+        level.masked_fill_(background, 0)  # (_levels ranks NaN above every threshold)
+    basin, peaks = _basins(normalised, background)
     peak_level = level.view(-1).index_select(0, peaks)
     if len(peak_level) * len(thresholds) > NODE_BUDGET and batch > 1:  # pathological maps: bound the memory
         return _in_parts(maps, thresholds, gt_boxes, gt_count, every_component, largest, (batch + 1) // 2)
@@ -118,10 +127,11 @@ def _evenly_spaced(thresholds: torch.Tensor) -> bool:
     return bool(((grid - places).abs() <= step / 4).all())
 
 
-def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _basins(values: torch.Tensor, background: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The basin of every pixel (B, H, W), numbered over the batch in order of its peak, and each basin's
     peak (its flat index over the batch). `values` are normalised maps (float32, >= 0 or NaN) of up to
-    2**32 pixels.
+    2**32 pixels; `background` (B, H * W), if given, marks the non-finite pixels (NaN), which take the
+    smallest keys instead of the largest.
     Each pixel climbs to the largest of its 3x3 neighbourhood in a strict order (by value, then the
     earlier pixel in raster order), so the climb never goes down and has no cycle, and pointer jumping
     takes it to its peak."""
@@ -129,14 +139,16 @@ def _basins(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     pixels = height * width
     device = values.device
     bits = max(pixels - 1, 1).bit_length()
-    # the pixel's key: a non-negative float's bits count up with its value (NaN above all once the sign is
-    # cleared), then its position counted from the end, so that the earlier of two equal pixels is larger;
-    # a border of -1 is below every key. Written in place: on a CPU large temporaries cost as much as the
-    # arithmetic.
+    # the pixel's key: a non-negative float's bits count up with its value (NaN, the non-finite pixels, would
+    # be above all once the sign is cleared: `background` moves them below), then its position counted from
+    # the end, so that the earlier of two equal pixels is larger; a border of -1 is below every key. Written
+    # in place: on a CPU large temporaries cost as much as the arithmetic.
     key = torch.full((batch, height + 2, width + 2), -1, dtype=torch.int64, device=device)
     countdown = torch.arange(pixels - 1, -1, -1, device=device).view(height, width)
-    key[:, 1:-1, 1:-1].copy_(values.view(torch.int32)).bitwise_and_(0x7FFFFFFF).bitwise_left_shift_(bits).bitwise_or_(
-        countdown)
+    interior = key[:, 1:-1, 1:-1].copy_(values.view(torch.int32)).bitwise_and_(0x7FFFFFFF)
+    if background is not None:  # finite values one up, non-finite ones at 0: below them all, above the border
+        interior.add_(1).masked_fill_(background.view(batch, height, width), 0)
+    interior.bitwise_left_shift_(bits).bitwise_or_(countdown)
     best = extreme_3x3(key, torch.maximum)
     index = torch.int32 if batch * pixels < 2**31 else torch.int64  # half the memory traffic where it fits
     last = torch.arange(batch, device=device, dtype=index)[:, None] * pixels + pixels - 1  # each image's last pixel

@@ -11,10 +11,17 @@ experiments, Table 5 for double-digit MNIST).
 Two layouts:
 - a sweep folder (or any folder of run folders): every table reads every run, and
   table.md, table<N>.csv, table.csv and the figures are written into it (or --out);
+  the sweep table, whatever the runs vary, comes last: a row per configuration;
 - a results folder such as docs/results, holding one sub-folder per table
   (`table2/`, `mi_noise_dims/`, `mi_sample_size/`, `table3/`, `imbalance/`,
   `table4/` for Tables 4 and 6-8, `table5/`): each table reads only the runs
   committed under its own sub-folder, and its CSV and figures are written there.
+
+No table pools configurations: runs whose configs differ in more than the seed and
+bookkeeping (infocam_lit/report/configs.py) go into rows of their own, a "config"
+column naming what differs. Debug runs (trainer.fast_dev_run, a limit_*_batches other
+than 1.0, overfit_batches) are left out of every table and listed under it;
+`--include-debug` takes them in (and lists them as included).
 
 `--readme README.md` replaces, for each table rendered, the block between
 `<!-- results:<name> -->` and `<!-- /results:<name> -->` there. `--check` (with
@@ -33,13 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from infocam_lit.report.configs import debug_settings
 from infocam_lit.report.runs import Run, find_runs
-from infocam_lit.report.tables import imbalance, mi_studies, region_size, table2, table3, table5, wsol
+from infocam_lit.report.tables import imbalance, mi_studies, region_size, sweep, table2, table3, table5, wsol
 
 
 @dataclass(frozen=True)
 class Table:
-    folder: str  # its sub-folder in a results folder
+    folder: str | None  # its sub-folder in a results folder (None: rendered for a sweep folder only)
     render: Callable  # (runs, out, link_from) -> (markdown, csv records), or None when the runs do not cover it
 
 
@@ -57,6 +65,7 @@ TABLES = {
     "table8": Table("table4", wsol.table8),
     "wsolevaluation": Table("table4", wsol.table_wsolevaluation),
     "region_size": Table("table4", region_size.section),  # evaluate runs under table4/region_size/
+    "sweep": Table(None, sweep.section),  # whatever a sweep varies; the results layout has a table per experiment
 }
 
 
@@ -74,24 +83,48 @@ def failed_markdown(runs: list[Run]) -> str:
     return "Failed jobs:\n" + "\n".join(f"- `{r.folder}`: {r.error}" for r in failed)
 
 
+def debug_runs(runs: list[Run]) -> list[Run]:
+    """The finished runs made with a debug setting (a failed one is listed as failed already)."""
+    return [r for r in runs if not r.failed and debug_settings(r.config)]
+
+
+def debug_markdown(runs: list[Run], include_debug: bool) -> str:
+    """The debug runs among `runs`, listed under a table ("" when there are none)."""
+    debug = debug_runs(runs)
+    if not debug:
+        return ""
+    heading = ("Debug runs, included (--include-debug):" if include_debug
+               else "Debug runs, left out (--include-debug takes them in):")
+    return heading + "\n" + "\n".join(f"- `{r.folder}`: {', '.join(debug_settings(r.config))}" for r in debug)
+
+
+def left_out_markdown(runs: list[Run], include_debug: bool) -> str:
+    """What a table could not use: the failed jobs (always said), then the debug runs (where there are any)."""
+    return "\n\n".join(filter(None, [failed_markdown(runs), debug_markdown(runs, include_debug)]))
+
+
 def is_results_folder(runs_dir: Path) -> bool:
-    return any((runs_dir / table.folder).is_dir() for table in TABLES.values())
+    return any(table.folder and (runs_dir / table.folder).is_dir() for table in TABLES.values())
 
 
-def render_tables(runs_dir: Path, out: Path, link_from: Path) -> dict[str, Rendered]:
-    """Every table the runs cover, its figures written under `out`, links relative to `link_from`."""
+def render_tables(runs_dir: Path, out: Path, link_from: Path, include_debug: bool = False) -> dict[str, Rendered]:
+    """Every table the runs cover, its figures written under `out`, links relative to `link_from`; no debug run
+    enters a table unless `include_debug`."""
     by_folder = is_results_folder(runs_dir)
     all_runs = [] if by_folder else find_runs(runs_dir)
     rendered = {}
     for name, table in TABLES.items():
+        if by_folder and table.folder is None:
+            continue
         runs = find_runs(runs_dir / table.folder) if by_folder and (runs_dir / table.folder).is_dir() else all_runs
+        usable = runs if include_debug else [run for run in runs if run.failed or not debug_settings(run.config)]
         table_out = out / table.folder if by_folder else out
-        if runs:
+        if usable:
             table_out.mkdir(parents=True, exist_ok=True)  # figures go there (a fresh folder under --check)
-        result = table.render(runs, table_out, link_from) if runs else None
+        result = table.render(usable, table_out, link_from) if usable else None
         if result is not None:
             markdown, records = result
-            rendered[name] = Rendered(markdown + "\n\n" + failed_markdown(runs), records, table_out)
+            rendered[name] = Rendered(markdown + "\n\n" + left_out_markdown(runs, include_debug), records, table_out)
     return rendered
 
 
@@ -126,14 +159,14 @@ def replace_readme_block(readme: Path, name: str, content: str) -> bool:
     return True
 
 
-def check_readme(runs_dir: Path, readme: Path) -> int:
+def check_readme(runs_dir: Path, readme: Path, include_debug: bool = False) -> int:
     """0 when every README block of a table the runs cover is what they give, else 1 (and the differences)."""
     common = Path(*_common_parts(runs_dir.resolve(), readme.parent.resolve()))
     with tempfile.TemporaryDirectory() as tmp:
         # the same layout under a temporary root, so relative figure links come out as they would
         mirror = Path(tmp)
         rendered = render_tables(runs_dir, mirror / runs_dir.resolve().relative_to(common),
-                                 mirror / readme.parent.resolve().relative_to(common))
+                                 mirror / readme.parent.resolve().relative_to(common), include_debug)
     text = readme.read_text()
     stale = []
     for name, table in rendered.items():
@@ -170,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", type=Path, default=None, help="README whose results blocks to replace")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when a README block differs from what the runs give")
+    parser.add_argument("--include-debug", action="store_true",
+                        help="take runs made with a debug setting (fast_dev_run, limit_*_batches, overfit_batches) "
+                             "into the tables; they are listed as included")
     args = parser.parse_args(argv)
     if not args.runs_dir.is_dir():
         raise SystemExit(f"{args.runs_dir} is not a folder")
@@ -178,11 +214,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.check:
         if args.readme is None:
             raise SystemExit("--check compares README blocks: give --readme README.md")
-        raise SystemExit(check_readme(args.runs_dir, args.readme))
+        raise SystemExit(check_readme(args.runs_dir, args.readme, args.include_debug))
 
     out = args.out or args.runs_dir
     out.mkdir(parents=True, exist_ok=True)
-    rendered = render_tables(args.runs_dir, out, args.readme.parent if args.readme else out)
+    rendered = render_tables(args.runs_dir, out, args.readme.parent if args.readme else out, args.include_debug)
     all_records = []
     for name, table in rendered.items():
         write_csv(table.out / f"{name}.csv", table.records)
@@ -190,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     if "table2" in rendered:
         print("Table 1: the Gaussian mixture\n" + table2.table1_markdown() + "\n")
     write_csv(out / "table.csv", all_records)
-    markdown = "\n\n".join(table.markdown for table in rendered.values()) or failed_markdown(find_runs(args.runs_dir))
+    markdown = ("\n\n".join(table.markdown for table in rendered.values())
+                or left_out_markdown(find_runs(args.runs_dir), args.include_debug))
     (out / "table.md").write_text(markdown + "\n")
     print(markdown)
     print(f"\nwritten: {out / 'table.md'}, {out / 'table.csv'}")

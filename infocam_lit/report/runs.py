@@ -61,6 +61,11 @@ def imbalance_ratio(config: dict) -> float:
     return float(data.get("imbalance_ratio", 10)) if data.get("imbalanced") else 1.0
 
 
+# the keys rho is read from: a table that shows rho leaves them out when it compares configurations (rho = 1 is
+# `data.imbalanced=false` or `data.imbalance_ratio=1`, one training set written two ways)
+RATIO_KEYS = ("data.imbalanced", "data.imbalance_ratio")
+
+
 def wall_time(run: Run) -> float | None:
     """Seconds the run took (timing.json, summed over resumed invocations), or None when not recorded."""
     path = run.folder / TIMING_FILE

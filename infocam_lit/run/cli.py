@@ -4,16 +4,21 @@ same conf/."""
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
+from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
 from infocam_lit.run.config import ConfigError, register_configs
-from infocam_lit.run.jobs import record_failure
+from infocam_lit.run.jobs import RunRefused, record_failure, refuse
 from infocam_lit.run.run_files import FAILED_FILE
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -60,6 +65,47 @@ def missing_launcher(arguments: list[str]) -> str | None:
     return None
 
 
+def did_you_mean(error: ConfigCompositionException) -> str | None:
+    """One line for an override of an unknown key that names the closest valid key under the same node
+    (`trainer.max_epoch` -> trainer.max_epochs), or None when none is close (Hydra's message stands)."""
+    cause = error.__cause__
+    if not isinstance(cause, (ConfigKeyError, ConfigAttributeError)) or cause.parent_node is None:
+        return None
+    valid = [str(key) for key in cause.parent_node.keys() if not str(key).startswith("_")]
+    close = difflib.get_close_matches(str(cause.key), valid, n=1, cutoff=0.5)
+    if not close:
+        return None
+    parent = str(cause.full_key).rpartition(".")[0]
+    return (f"Error: Could not override '{cause.full_key}': {str(cause.msg).splitlines()[0]}; "
+            f"did you mean {f'{parent}.' if parent else ''}{close[0]}?")
+
+
+@contextmanager
+def suggesting_keys() -> Iterator[None]:
+    """Hydra reports a composition error itself and exits (hydra._internal.utils.run_and_report, its only
+    seam), so an unknown key with a close valid one is caught before that, around the function Hydra
+    reports on: its one line, exit status 1. Other errors, or HYDRA_FULL_ERROR=1, go on to Hydra."""
+    import hydra._internal.utils as hydra_utils
+
+    report = hydra_utils.run_and_report
+
+    def suggesting(func):
+        try:
+            return func()
+        except ConfigCompositionException as error:
+            line = did_you_mean(error)
+            if line is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                raise
+            print(line, file=sys.stderr)
+            sys.exit(1)
+
+    hydra_utils.run_and_report = lambda func: report(lambda: suggesting(func))
+    try:
+        yield
+    finally:
+        hydra_utils.run_and_report = report
+
+
 def _run_hydra(config_name: str, task) -> None:
     """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`. An
     expected error prints its message and exits with status 1; its traceback goes to failed.txt in
@@ -77,13 +123,16 @@ def _run_hydra(config_name: str, task) -> None:
         except expected_errors() as error:
             if os.environ.get("HYDRA_FULL_ERROR") == "1":
                 raise
+            if isinstance(error, RunRefused):
+                refuse(error)  # it never started: its folder stays as it was
             output_dir = Path(cfg.paths.output_dir)
             record_failure(output_dir, error)
             print(f"Error: {error}\n(traceback in {output_dir / FAILED_FILE}; HYDRA_FULL_ERROR=1 prints it here)",
                   file=sys.stderr)
             sys.exit(1)
 
-    main()
+    with suggesting_keys():
+        main()
 
 
 def train_main() -> None:

@@ -113,7 +113,7 @@ def write_run_config(cfg: DictConfig) -> None:
 
 
 def run_tags(cfg: DictConfig) -> dict:
-    """W&B grouping and tags: the sweep a job belongs to, and the config choices that matter."""
+    """W&B grouping and tags: the sweep a job belongs to, the config choices that matter and the user's tags."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -130,6 +130,7 @@ def run_tags(cfg: DictConfig) -> dict:
         tags.setdefault("tags", []).append(f"adl={net['adl']}")
     if cfg.get("cam") is not None and "wsol" in str(cfg.get("experiment_name")):
         tags.setdefault("tags", []).append(f"region_size={cfg.cam.region_size}")
+    tags.setdefault("tags", []).extend(cfg.get("tags") or [])  # the user's own (tags=[ablation,lr])
     return tags
 
 
@@ -147,15 +148,70 @@ def run_name(cfg: DictConfig) -> str:
 
 @contextmanager
 def checkpoint_must_fit(ckpt_path: str | None) -> Iterator[None]:
-    """A checkpoint whose tensors do not fit the configured model (another net, another class count) is
-    a ConfigError naming the file and the first mismatch, not a page of state-dict keys."""
+    """A checkpoint whose tensors do not fit the configured model (another net, another class count, another
+    input dimension) is a ConfigError naming the file, the overrides to blame and the first mismatch, not a
+    page of state-dict keys."""
     try:
         yield
     except RuntimeError as error:
         lines = str(error).splitlines()
         if not ckpt_path or not lines or not lines[0].startswith("Error(s) in loading state_dict"):
             raise
-        detail = lines[1].strip() if len(lines) > 1 else lines[0]
-        raise ConfigError(f"{ckpt_path} does not fit the configured model ({detail[:300]}). Use the model and data "
+        detail = (lines[1].strip() if len(lines) > 1 else lines[0])[:300].rstrip(".")
+        blamed = overrides_unlike_checkpoint(ckpt_path, task_overrides())
+        if blamed:
+            raise ConfigError(f"{ckpt_path} does not fit {blamed}: {detail}. Drop those overrides to use the "
+                              "checkpoint as it was trained") from error
+        raise ConfigError(f"{ckpt_path} does not fit the configured model ({detail}). Use the model and data "
                           "settings it was trained with (evaluate.py restores them unless overridden), or train "
                           "again") from error
+
+
+def task_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+# The config sections a checkpoint carries (RunConfigInCheckpoint), which shape the model it holds.
+CHECKPOINT_SECTIONS = ("data", "model", "loss", "cam")
+_ABSENT = object()
+
+
+def overrides_unlike_checkpoint(ckpt_path: str, overrides: list[str]) -> str:
+    """'data.dim=10 (trained with data.dim=5)': the overrides of the checkpoint's sections whose value is
+    not the one it was trained with ('' when none, or when the file says nothing of its config)."""
+    import torch
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        saved = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)[RUN_CONFIG_KEY]
+    except Exception:  # noqa: BLE001 (the message is only less precise without it)
+        return ""
+    given, trained = [], []
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.key_or_group
+        if key.split(".")[0] not in CHECKPOINT_SECTIONS:
+            continue
+        was = _saved_value(saved, key) if "." in key else _ABSENT  # a group choice replaces the whole section
+        if override.is_delete() or was is _ABSENT or override.value() != was:
+            given.append(override.input_line)
+            if was is not _ABSENT:
+                trained.append(f"{key}={_as_override(was)}")
+    return ", ".join(given) + (f" (trained with {', '.join(trained)})" if trained else "")
+
+
+def _as_override(value) -> str:
+    """A saved value as the command line writes it (true, null; not True, None)."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    return str(value)
+
+
+def _saved_value(saved: dict, key: str):
+    node = saved
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node

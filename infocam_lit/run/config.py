@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from pytorch_lightning.loggers import WandbLogger
 
 from infocam_lit.data import cub, tiny_imagenet
@@ -560,6 +560,10 @@ def validate_config(cfg: DictConfig) -> None:
         check_optimizer(cfg.model)
     if cfg.get("trainer") is not None:
         check_precision(cfg.trainer)
+    if cfg.get("tags") is not None:  # a string would become one W&B tag per letter
+        tags = OmegaConf.to_container(cfg.tags) if isinstance(cfg.tags, ListConfig) else cfg.tags
+        _require(isinstance(tags, list) and all(isinstance(tag, str) for tag in tags), "tags",
+                 "a list of strings, e.g. tags=[ablation,lr]", tags)
     for name, entry in (OmegaConf.to_container(cfg.get("logger") or {}, resolve=False) or {}).items():
         if entry:
             check_logger(f"logger.{name}", entry)
@@ -611,13 +615,17 @@ def check_logger(key: str, entry: dict) -> None:
     """Every key of a logger entry is an argument its `_target_` takes."""
     from hydra.utils import get_class
 
-    from infocam_lit.run.loggers import accepted_arguments
+    from infocam_lit.run.loggers import accepted_arguments, missing_package
 
-    _require("_target_" in entry, key, "a _target_ and its arguments", entry)
+    _require("_target_" in entry, key, "a _target_ and its arguments (several loggers: logger=[wandb,tensorboard])",
+             entry)
     try:
         cls = get_class(entry["_target_"])
     except Exception as error:  # noqa: BLE001
         raise ConfigError(f"{key}._target_: {error}") from None
+    missing = missing_package(cls)
+    if missing:
+        raise ConfigError(f"{key} needs {missing} (make install includes it)")
     if issubclass(cls, WandbLogger) and entry.get("log_model", False) not in (False, True, "all"):
         raise ConfigError(f"{key}.log_model must be false, true or 'all', got {entry['log_model']!r}")
     accepted = accepted_arguments(cls)

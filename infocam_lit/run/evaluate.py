@@ -36,6 +36,11 @@ from infocam_lit.run.scoremaps import ScoremapExport
 
 log = logging.getLogger(__name__)
 RESTORED_SECTIONS = ("data", "model", "loss", "cam")
+# What the data tells a module about the shapes of its layers (its model_kwargs). The model is built with
+# the data's values, as in training, so a data override that changes them (data.dim=10 for a d = 5 run)
+# stops when the weights load, naming the override; the class prior stays the trained one (the read-outs
+# use the prior the model was trained under).
+DATA_SIZES = ("input_dim", "num_classes", "num_labels")
 
 
 def load_run_config(ckpt_path: str) -> dict:
@@ -98,6 +103,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     # The (restored, then overridden) model and loss settings replace the saved hyper-parameters.
     hparams = {k: v for k, v in plain(cfg.model).items() if k not in ("_target_", "_recursive_")}
     hparams.update(group_inputs(cfg, saved["model"]["_target_"]))
+    hparams.update({k: v for k, v in datamodule.model_kwargs().items() if k in DATA_SIZES})
     with checkpoint_must_fit(cfg.ckpt_path):
         model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True, **hparams)
     require_contracts(model, datamodule)

@@ -1,8 +1,10 @@
 """Experiment loggers from the `logger` config (each entry a `_target_` and its arguments): CSV in
-the run folder always, W&B through a thin wrapper that falls back to offline logging."""
+the run folder always, W&B through a thin wrapper that falls back to offline logging, TensorBoard's
+event files in the run folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import logging
 import netrc
@@ -11,7 +13,7 @@ import secrets
 from pathlib import Path
 
 from hydra.utils import get_class
-from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
+from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, confi
     folder, its name, the W&B run id and config, a sweep's group and the config choices as tags) as
     defaults the entry may override. A CSV file in the run folder is written whatever the config."""
     loggers: list[Logger] = []
-    for entry in (logger_cfg or {}).values():
+    for key, entry in (logger_cfg or {}).items():
         if not entry:
             continue
         cls = get_class(entry["_target_"])
@@ -47,7 +49,10 @@ def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, confi
                          "resume": "allow",  # a resumed run (ckpt_path=last) goes on logging into its W&B run
                          "config": config, **arguments,
                          "group": run_tags.get("group") or arguments.get("group"),
-                         "tags": [*(arguments.get("tags") or []), *run_tags.get("tags", [])]}
+                         "tags": list(dict.fromkeys([*(arguments.get("tags") or []), *run_tags.get("tags", [])]))}
+        elif issubclass(cls, (CSVLogger, TensorBoardLogger)):
+            # files in the run folder, <run folder>/<entry>/ (no version_N/: a resumed run appends there)
+            arguments = {"save_dir": output_dir, "name": key, "version": "", **arguments}
         loggers.append(cls(**arguments))
     if not any(isinstance(logger, CSVLogger) for logger in loggers):
         loggers.insert(0, CSVLogger(save_dir=output_dir, name="csv", version=""))
@@ -56,7 +61,7 @@ def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, confi
 
 def accepted_arguments(cls: type) -> set[str] | None:
     """The keyword arguments a logger class takes (None: any). Lightning's WandbLogger hands its
-    **kwargs to wandb.init, so wandb.init's arguments count as its own."""
+    **kwargs to wandb.init and its TensorBoardLogger to the SummaryWriter, so theirs count as its own."""
     accepted: set[str] = set()
     for klass in cls.__mro__:
         if "__init__" not in vars(klass):
@@ -65,10 +70,36 @@ def accepted_arguments(cls: type) -> set[str] | None:
         accepted |= {name for name, p in parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
         if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
             return accepted - {"self"}
-        if klass is WandbLogger:
-            import wandb
+        passed_on = _keyword_arguments_passed_on(klass)
+        if passed_on is not None:
+            return (accepted | passed_on) - {"self"}
+    return None
 
-            return (accepted | set(inspect.signature(wandb.init).parameters)) - {"self"}
+
+def _keyword_arguments_passed_on(klass: type) -> set[str] | None:
+    if klass is WandbLogger:
+        import wandb
+
+        return set(inspect.signature(wandb.init).parameters)
+    if klass is TensorBoardLogger:
+        try:  # the writer Lightning uses: tensorboard's, else tensorboardX's
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            from tensorboardX import SummaryWriter
+        return set(inspect.signature(SummaryWriter.__init__).parameters) - {"log_dir"}  # the logger's own
+    return None
+
+
+# Logger classes whose packages are extras of infocam_lit: (the packages, any of which will do; the extra)
+LOGGER_EXTRAS = ((TensorBoardLogger, ("tensorboard", "tensorboardX"), "tensorboard"),)
+
+
+def missing_package(cls: type) -> str | None:
+    """What to install for a logger class whose package is missing (Lightning would raise
+    ModuleNotFoundError when the run starts), or None."""
+    for klass, packages, extra in LOGGER_EXTRAS:
+        if issubclass(cls, klass) and all(importlib.util.find_spec(package) is None for package in packages):
+            return f'the {packages[0]} package, which is not installed: pip install "infocam_lit[{extra}]"'
     return None
 
 

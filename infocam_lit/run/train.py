@@ -24,67 +24,34 @@ from infocam_lit.run.common import (
     run_name,
     write_run_config,
 )
-from infocam_lit.run.config import ConfigError, validate_config
+from infocam_lit.run.config import validate_config
 from infocam_lit.run.jobs import (
-    LAST_CHECKPOINT,
     clear_failure,
     in_multirun,
     is_finished,
     record_failure,
+    refuse_multirun_with_ddp,
+    resume_checkpoint,
     sweep_job_checkpoint,
 )
 from infocam_lit.run.prepare import prepare_once_per_node
-from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, add_wall_time, read_metrics
+from infocam_lit.run.run_files import FAILED_FILE, add_wall_time, read_metrics
 
 log = logging.getLogger(__name__)
-
-
-def refuse_multirun_with_ddp(cfg: DictConfig) -> None:
-    """Lightning's DDP re-executes the script for each rank; under a local Hydra multirun every
-    rank would then run the whole sweep again. Stop before any work and say what works instead."""
-    if not in_multirun():
-        return
-    strategy = str(cfg.trainer.strategy)
-    re_executed = strategy.startswith("ddp") and "spawn" not in strategy and "fork" not in strategy
-    launcher = str(HydraConfig.get().launcher.get("_target_", ""))
-    if re_executed and str(cfg.trainer.devices) != "1" and "BasicLauncher" in launcher:
-        raise ConfigError(
-            f"a local multirun cannot use trainer.strategy={strategy} with trainer.devices={cfg.trainer.devices}: "
-            "each DDP rank would re-run the whole sweep. Use hydra/launcher=submitit_slurm (SLURM starts the "
-            "ranks of each job), run the jobs one at a time without -m, or sweep with trainer.devices=1.")
-
-
-def resume_checkpoint(cfg: DictConfig) -> str | None:
-    """The checkpoint to resume from, and a refusal to start over in a run folder that holds work."""
-    output_dir = Path(cfg.paths.output_dir)
-    ckpt_path = cfg.get("ckpt_path")
-    last = output_dir / LAST_CHECKPOINT
-    if ckpt_path == "last":
-        if not last.is_file():
-            raise ConfigError(f"ckpt_path=last: no {last} to resume from (give the run folder with run_id=... "
-                              "or hydra.run.dir=...)")
-        return str(last)
-    if ckpt_path is None and is_finished(output_dir):
-        raise ConfigError(f"{output_dir} holds a finished run ({METRICS_FILE}); choose another run_id, resume it "
-                          "with ckpt_path=last, or delete the folder")
-    if ckpt_path is None and last.is_file():
-        raise ConfigError(f"{output_dir} holds an unfinished run ({last}); resume it with ckpt_path=last, choose "
-                          "another run_id, or delete the folder to start over")
-    return ckpt_path
 
 
 def train(cfg: DictConfig) -> dict[str, float] | None:
     """One run, or one job of a sweep: a finished job is skipped, an unfinished one resumes, and a
     failed one is recorded in its folder (failed.txt) while the sweep goes on."""
-    refuse_multirun_with_ddp(cfg)
     output_dir = Path(cfg.paths.output_dir)
     if in_multirun():
+        refuse_multirun_with_ddp(cfg.trainer, str(HydraConfig.get().launcher.get("_target_", "")))
         if is_finished(output_dir):
             log.info("finished already, skipped: %s", output_dir)
             return read_metrics(output_dir)
         ckpt_path = sweep_job_checkpoint(output_dir, cfg.get("ckpt_path"))
     else:
-        ckpt_path = resume_checkpoint(cfg)  # before anything is written to the folder
+        ckpt_path = resume_checkpoint(output_dir, cfg.get("ckpt_path"))  # before anything is written to the folder
     clear_failure(output_dir)
     start = time.monotonic()
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infocam_lit.maths import gmm
+from infocam_lit.report.configs import config_record, configurations, insert_config_column
 from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, seconds_text, wall_time
 from infocam_lit.report.tables.table2 import (
     ESTIMATOR_ORDER,
@@ -62,21 +63,36 @@ def train_points(size_factor: float) -> int:
 
 
 def study_records(runs: list[Run], study: Study) -> list[dict]:
-    groups: dict[tuple, list[Run]] = defaultdict(list)
+    by_estimator: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        groups[(sample_value(run.config, study.key), estimator_name(run.config))].append(run)
+        by_estimator[estimator_name(run.config)].append(run)
+    rows = []  # (value, estimator, configuration): the seeds of one configuration at one value
+    for estimator, group in by_estimator.items():
+        # configurations across the study's values: one label per line of the figure
+        for configuration in configurations(group, ignore=(f"data.{study.key}",)):
+            parts = configuration.split_by(lambda run: sample_value(run.config, study.key))
+            rows += [(value, estimator, part) for value, part in parts.items()]
+    # a stable sort: the configurations of one value and estimator stay in their order
+    rows.sort(key=lambda row: (row[0], ESTIMATOR_ORDER.get(row[1], 9)))
+    shown = any(configuration.label for *_, configuration in rows)
     records = []
-    for (value, estimator), group in sorted(groups.items(), key=lambda g: (g[0][0], ESTIMATOR_ORDER.get(g[0][1], 9))):
+    for value, estimator, configuration in rows:
+        group = configuration.runs
         key = read_on(study, estimator)
         estimates = [run.metrics[key] for run in group]
         errors = [abs(run.metrics[key] - run.metrics["test/mi_true"]) for run in group]
         times = [t for run in group if (t := wall_time(run)) is not None]
-        records.append({study.column: value, "estimator": estimator, "seeds": len(group), "read on": key,
-                        "exact I": group[0].metrics["test/mi_true"],
+        records.append({study.column: value, "estimator": estimator, **config_record(configuration.label, shown),
+                        "seeds": len(group), "read on": key, "exact I": group[0].metrics["test/mi_true"],
                         **dict(zip(("estimate", "estimate std"), mean_std(estimates), strict=True)),
                         **dict(zip(("abs. error", "abs. error std"), mean_std(errors), strict=True)),
                         "wall time per run": mean_std(times)[0]})
     return records
+
+
+def curve_name(record: dict) -> str:
+    """A figure's line: the estimator, and its configuration where the study has several."""
+    return f"{record['estimator']} ({record['config']})" if record.get("config") else record["estimator"]
 
 
 def study_markdown(records: list[dict], study: Study) -> str:
@@ -85,12 +101,14 @@ def study_markdown(records: list[dict], study: Study) -> str:
         heading = f"{study.column} = {value:g}"
         if study is SAMPLE_SIZE:
             heading += f" ({train_points(value):,} training points)"
+        chosen = [r for r in records if r[study.column] == value]
         rows = [[r["estimator"], str(r["seeds"]), f"`{r['read on']}`", fmt(r["exact I"], 4),
                  f"{fmt(r['estimate'], 4)} ± {fmt(r['estimate std'], 4)}",
                  f"{fmt(r['abs. error'], 4)} ± {fmt(r['abs. error std'], 4)}",
                  seconds_text(r["wall time per run"])]
-                for r in records if r[study.column] == value]
-        lines.append(f"**{heading}**\n\n" + markdown_table(COLUMNS, rows))
+                for r in chosen]
+        table = insert_config_column(COLUMNS, rows, [r.get("config", "") for r in chosen], after="estimator")
+        lines.append(f"**{heading}**\n\n" + markdown_table(*table))
     return "\n\n".join(lines)
 
 
@@ -102,9 +120,8 @@ def section(runs: list[Run], out: Path, link_from: Path, study: Study) -> tuple[
     from infocam_lit.run.figures import plot_mean_std_curves
 
     records = study_records(selected, study)
-    curves = {estimator: [(r[study.column], r["abs. error"], r["abs. error std"]) for r in records
-                          if r["estimator"] == estimator]
-              for estimator in dict.fromkeys(r["estimator"] for r in records)}
+    curves = {name: [(r[study.column], r["abs. error"], r["abs. error std"]) for r in records if curve_name(r) == name]
+              for name in dict.fromkeys(map(curve_name, records))}
     figure = plot_mean_std_curves(curves, out / study.figure, study.axis_label,
                                   "|estimate − exact I(X;Y)| [nats]", study.axis_scale)
     markdown = (f"### {study.title}\n\n" + study_markdown(records, study)

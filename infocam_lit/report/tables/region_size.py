@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from infocam_lit.report.configs import config_record, configurations
 from infocam_lit.report.runs import Run, markdown_table, mean_std, percent_mean_std
 from infocam_lit.report.tables.wsol import (
     EXPERIMENTS,
@@ -56,15 +57,24 @@ def varies_region_size_only(run: Run) -> bool:
 
 
 def study_runs(runs: list[Run]) -> Study:
-    study: Study = defaultdict(lambda: defaultdict(dict))
-    for run in runs:  # sorted by folder: a later evaluation of the same trained run and R replaces an earlier one
+    groups: dict[Key, list[Run]] = defaultdict(list)
+    for run in runs:
         config = run.config
         if (run.failed or not is_evaluate_run(config) or config.get("experiment_name") not in EXPERIMENTS
                 or protocol(config) != "infocam_lit" or not varies_region_size_only(run)):
             continue
-        trained_run = str(Path(config["ckpt_path"]).parent.parent)  # <run>/checkpoints/best.ckpt -> <run>
-        study[group_key(config)][int(config["cam"]["region_size"])][trained_run] = run.metrics
-    return {key: dict(sorted(by_size.items())) for key, by_size in sorted(study.items())}
+        groups[group_key(config)].append(run)
+    study: Study = defaultdict(lambda: defaultdict(dict))
+    for key, group in groups.items():
+        # one block per configuration of a group, R its rows; runs sorted by folder, so a later evaluation of the
+        # same trained run and R replaces an earlier one
+        for configuration in configurations(group, ignore=("cam.region_size",)):
+            by_size = study[key._replace(config=configuration.label)]
+            for run in configuration.runs:
+                trained_run = str(Path(run.config["ckpt_path"]).parent.parent)  # <run>/checkpoints/best.ckpt -> <run>
+                by_size[int(run.config["cam"]["region_size"])][trained_run] = run.metrics
+    # a stable sort on the group: its configurations stay in their order
+    return {key: dict(sorted(by_size.items())) for key, by_size in sorted(study.items(), key=lambda item: item[0][:4])}
 
 
 def _values(by_run: dict[str, dict], name: str, measure: str) -> list[float]:
@@ -82,12 +92,14 @@ def _group_table(by_size: dict[int, dict[str, dict]]) -> str:
 
 def _records(study: Study) -> list[dict]:
     records = []
-    for (experiment, arch, adl, loss), by_size in study.items():
+    shown = any(key.config for key in study)
+    for key, by_size in study.items():
         for size, by_run in by_size.items():
             for name in MAPS:
                 values = {measure: _values(by_run, name, measure) for measure in MEASURES}
-                records.append({"dataset": experiment, "architecture": arch, "adl": adl, "loss": loss,
-                                "region_size": size, "map": name, "seeds": len(by_run),
+                records.append({"dataset": key.experiment, "architecture": key.arch, "adl": key.adl, "loss": key.loss,
+                                **config_record(key.config, shown), "region_size": size, "map": name,
+                                "seeds": len(by_run),
                                 **{f"{m} mean": mean_std(v)[0] for m, v in values.items()},
                                 **{f"{m} std": mean_std(v)[1] for m, v in values.items()}})
     return records
@@ -139,7 +151,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
              "run; seeds: the checkpoints evaluated at that R. GT-known Loc at the τ chosen on the validation half; "
              "MaxBoxAccV2 at the best τ on test. CAM does not use the region: its columns stay the same at every R."]
     for experiment in EXPERIMENTS:
-        dataset_study = {key: by_size for key, by_size in study.items() if key[0] == experiment}
+        dataset_study = {key: by_size for key, by_size in study.items() if key.experiment == experiment}
         if not dataset_study:
             continue
         for key, by_size in dataset_study.items():

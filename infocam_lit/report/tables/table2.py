@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infocam_lit.maths import gmm
+from infocam_lit.report.configs import config_record, configurations, insert_config_column
 from infocam_lit.report.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
 from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct, seconds_text, wall_time
 
@@ -25,6 +27,7 @@ class Table2Row:
     acc_bayes: list[float] = field(default_factory=list)
     mi_prior_corrected: list[float] = field(default_factory=list)
     wall_time: list[float] = field(default_factory=list)  # seconds per run (timing.json)
+    config: str = ""  # what sets its configuration apart from the others of its setting and estimator
 
 
 ESTIMATOR_ORDER = {"softmax": 0, "pc_softmax": 1, "logit_adjusted": 2, "mine": 3, "knn": 4}
@@ -57,14 +60,33 @@ def paper_sample(config: dict, *keys: str) -> bool:
     return all(sample_value(config, key) == PAPER_SAMPLE[key] for key in keys or PAPER_SAMPLE)
 
 
+# a row's setting: Table 2's own columns, so left out when the runs of an estimator are told apart
+SETTING_KEYS = ("data.dim", "data.imbalanced")
+
+
+def setting_of(run: Run) -> tuple[bool, int]:
+    return bool(run.config["data"]["imbalanced"]), int(run.config["data"]["dim"])
+
+
 def table2_rows(runs: list[Run]) -> list[Table2Row]:
-    rows: dict[tuple, Table2Row] = {}
+    by_estimator: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        if run.failed or not is_mi_run(run.config) or not paper_sample(run.config):
-            continue
-        data, m = run.config["data"], run.metrics
-        key = (bool(data["imbalanced"]), int(data["dim"]), estimator_name(run.config))
-        row = rows.setdefault(key, Table2Row(*key))
+        if not run.failed and is_mi_run(run.config) and paper_sample(run.config):
+            by_estimator[estimator_name(run.config)].append(run)
+    rows = []
+    for estimator, group in by_estimator.items():
+        # configurations across the settings: one label per configuration in every row and in the figure
+        for configuration in configurations(group, ignore=SETTING_KEYS):
+            rows += [table2_row(Table2Row(*setting, estimator, config=part.label), part.runs)
+                     for setting, part in configuration.split_by(setting_of).items()]
+    # a stable sort: the configurations of one setting and estimator stay in their order
+    return sorted(rows, key=lambda r: (r.imbalanced, r.dim, ESTIMATOR_ORDER.get(r.estimator, 9)))
+
+
+def table2_row(row: Table2Row, runs: list[Run]) -> Table2Row:
+    """The row filled from its runs: the seeds of one configuration of a setting (balanced or not, d) and estimator."""
+    for run in runs:
+        m = run.metrics
         row.mi.append(m["test/mi"])
         row.mi_se.append(m["test/mi_se"])
         row.mi_true = m["test/mi_true"]
@@ -76,8 +98,8 @@ def table2_rows(runs: list[Run]) -> list[Table2Row]:
         if "test/acc" in m:
             row.acc.append(m["test/acc"])
             # the rule the loss learns: prior rule for softmax, balanced rule otherwise
-            row.acc_bayes.append(m["test/acc_bayes" if key[2] == "softmax" else "test/acc_bayes_balanced"])
-    return sorted(rows.values(), key=lambda r: (r.imbalanced, r.dim, ESTIMATOR_ORDER.get(r.estimator, 9)))
+            row.acc_bayes.append(m["test/acc_bayes" if row.estimator == "softmax" else "test/acc_bayes_balanced"])
+    return row
 
 
 TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", "estimate (mean ± std)", "test SE",
@@ -86,6 +108,7 @@ TABLE2_COLUMNS = ["setting", "d", "estimator", "seeds", "exact I", "MC (ours)", 
 
 
 def table2_records(rows: list[Table2Row]) -> list[dict]:
+    shown = any(r.config for r in rows)
     records = []
     for r in rows:
         mi, mi_std = mean_std(r.mi)
@@ -95,6 +118,7 @@ def table2_records(rows: list[Table2Row]) -> list[dict]:
             "setting": "imbalanced" if r.imbalanced else "balanced",
             "d": r.dim,
             "estimator": r.estimator,
+            **config_record(r.config, shown),
             "seeds": len(r.mi),
             "exact I": r.mi_true,
             "MC (ours)": mean_std(r.mi_mc)[0],
@@ -123,7 +147,8 @@ def table2_markdown(records: list[dict]) -> str:
         fmt(rec["paper MI"], 2), fmt(rec["paper MC"], 2), pct(rec["paper accuracy"]),
         seconds_text(rec["wall time per run"]),
     ] for rec in records]
-    return markdown_table(TABLE2_COLUMNS, rows)
+    return markdown_table(*insert_config_column(TABLE2_COLUMNS, rows, [rec.get("config", "") for rec in records],
+                                                after="estimator"))
 
 
 def table1_markdown() -> str:
@@ -147,7 +172,10 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
     from infocam_lit.run.figures import plot_estimates_vs_dim, plot_test_sets_pca
 
     records = table2_records(rows)
-    figure = plot_estimates_vs_dim(records, out / "mi_vs_dim.png")
+    # one line per estimator and configuration
+    lines = [{**rec, "estimator": f"{rec['estimator']} ({rec['config']})"} if rec.get("config") else rec
+             for rec in records]
+    figure = plot_estimates_vs_dim(lines, out / "mi_vs_dim.png")
     mi_runs = [run for run in runs if not run.failed and is_mi_run(run.config) and paper_sample(run.config)]
     covered = sorted({(int(run.config["data"]["dim"]), bool(run.config["data"]["imbalanced"])) for run in mi_runs})
     plot_test_sets_pca(covered, min(int(run.config["data"]["seed"]) for run in mi_runs), out / "test_sets_pca.png")

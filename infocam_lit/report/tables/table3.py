@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from infocam_lit.report.configs import config_record, configurations, insert_config_column
 from infocam_lit.report.paper_values import TABLE3_ACCURACY, TABLE3_PER_CLASS
 from infocam_lit.report.runs import (
+    RATIO_KEYS,
     Run,
     fmt,
     imbalance_ratio,
@@ -44,45 +46,68 @@ MI_COLUMNS = ["dataset", "training set", "test split", "H(Y) of the split", "sof
               "softmax, prior-corrected", "PC-softmax"]
 
 
-def table3_records(runs: list[Run]) -> list[dict]:
-    groups: dict[tuple, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+def table3_runs(runs: list[Run]) -> dict[str, list[Run]]:
+    """Each dataset's finished runs of the paper's losses at rho = 1 or 10."""
+    by_experiment: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
         experiment, loss = run.config.get("experiment_name"), (run.config.get("loss") or {}).get("name")
-        ratio = imbalance_ratio(run.config)
-        if run.failed or experiment not in EXPERIMENTS or loss not in LOSSES or ratio not in RATIOS:
-            continue
+        if not run.failed and experiment in EXPERIMENTS and loss in LOSSES and imbalance_ratio(run.config) in RATIOS:
+            by_experiment[experiment].append(run)
+    return by_experiment
+
+
+def split_values(runs: list[Run]) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """split -> loss ("all" for the wall time) -> metric -> one value per run, for the splits the runs report
+    (or time)."""
+    groups: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for run in runs:
+        loss = run.config["loss"]["name"]
         for split in SPLITS:
             for key in METRIC_KEYS:
                 value = run.metrics.get(f"{split}/{key}")
                 if value is not None:
-                    groups[(experiment, ratio > 1, split)][loss][key].append(value)
+                    groups[split][loss][key].append(value)
             seconds = wall_time(run)
             if seconds is not None:
-                groups[(experiment, ratio > 1, split)]["all"]["wall_time"].append(seconds)
-    records = []
-    for (experiment, imbalanced, split), by_loss in sorted(groups.items()):
-        soft, pc = by_loss.get("softmax", {}), by_loss.get("pc_softmax", {})
-        matched = split == ("test_imb" if imbalanced else "test")
-        paper = (experiment, imbalanced)
-        records.append({
-            "dataset": experiment, "training set": "imbalanced" if imbalanced else "balanced", "test split": split,
-            "seeds": f"{len(soft.get('acc', []))} / {len(pc.get('acc', []))}",
-            "softmax acc": soft.get("acc", []), "PC-softmax acc": pc.get("acc", []),
-            "p (acc)": mann_whitney_p(soft.get("acc", []), pc.get("acc", [])),
-            "softmax per-class": soft.get("acc_macro", []), "PC-softmax per-class": pc.get("acc_macro", []),
-            "p (per-class)": mann_whitney_p(soft.get("acc_macro", []), pc.get("acc_macro", [])),
-            "softmax + post-hoc per-class": soft.get("acc_macro_posthoc", []),
-            "p (PC vs post-hoc)": mann_whitney_p(soft.get("acc_macro_posthoc", []), pc.get("acc_macro", [])),
-            "paper acc": (TABLE3_ACCURACY.get((*paper, "softmax")), TABLE3_ACCURACY.get((*paper, "pc_softmax")))
-            if matched else (None, None),
-            "paper per-class": (TABLE3_PER_CLASS.get((*paper, "softmax")), TABLE3_PER_CLASS.get((*paper, "pc_softmax")))
-            if matched else (None, None),
-            "wall time": by_loss.get("all", {}).get("wall_time", []),
-            "H(Y)": soft.get("label_entropy", []) + pc.get("label_entropy", []),
-            "softmax MI + log M": soft.get("mi", []), "softmax MI prior-corrected": soft.get("mi_prior_corrected", []),
-            "PC-softmax MI": pc.get("mi", []),
-        })
-    return records
+                groups[split]["all"]["wall_time"].append(seconds)
+    return groups
+
+
+def table3_records(runs: list[Run]) -> list[dict]:
+    # (dataset, imbalanced, configuration): the losses side by side, told apart in the columns, as rho is
+    rows = [(experiment, imbalanced, part) for experiment, group in sorted(table3_runs(runs).items())
+            for configuration in configurations(group, ignore=("loss.name", *RATIO_KEYS))
+            for imbalanced, part in configuration.split_by(lambda run: imbalance_ratio(run.config) > 1).items()]
+    rows.sort(key=lambda row: row[:2])  # stable: the configurations of a training set stay in their order
+    shown = any(part.label for *_, part in rows)
+    return [table3_record(experiment, imbalanced, split, by_loss, config_record(part.label, shown))
+            for experiment, imbalanced, part in rows for split, by_loss in sorted(split_values(part.runs).items())]
+
+
+def table3_record(experiment: str, imbalanced: bool, split: str, by_loss: dict, config: dict) -> dict:
+    """One row: a dataset, training set and configuration, read on one test split."""
+    soft, pc = by_loss.get("softmax", {}), by_loss.get("pc_softmax", {})
+    matched = split == ("test_imb" if imbalanced else "test")
+    paper = (experiment, imbalanced)
+    return {
+        "dataset": experiment, "training set": "imbalanced" if imbalanced else "balanced", **config,
+        "test split": split,
+        "seeds": f"{len(soft.get('acc', []))} / {len(pc.get('acc', []))}",
+        "softmax acc": soft.get("acc", []), "PC-softmax acc": pc.get("acc", []),
+        "p (acc)": mann_whitney_p(soft.get("acc", []), pc.get("acc", [])),
+        "softmax per-class": soft.get("acc_macro", []), "PC-softmax per-class": pc.get("acc_macro", []),
+        "p (per-class)": mann_whitney_p(soft.get("acc_macro", []), pc.get("acc_macro", [])),
+        "softmax + post-hoc per-class": soft.get("acc_macro_posthoc", []),
+        "p (PC vs post-hoc)": mann_whitney_p(soft.get("acc_macro_posthoc", []), pc.get("acc_macro", [])),
+        "paper acc": (TABLE3_ACCURACY.get((*paper, "softmax")), TABLE3_ACCURACY.get((*paper, "pc_softmax")))
+        if matched else (None, None),
+        "paper per-class": (TABLE3_PER_CLASS.get((*paper, "softmax")), TABLE3_PER_CLASS.get((*paper, "pc_softmax")))
+        if matched else (None, None),
+        "wall time": by_loss.get("all", {}).get("wall_time", []),
+        "H(Y)": soft.get("label_entropy", []) + pc.get("label_entropy", []),
+        "softmax MI + log M": soft.get("mi", []), "softmax MI prior-corrected": soft.get("mi_prior_corrected", []),
+        "PC-softmax MI": pc.get("mi", []),
+    }
 
 
 def table3_markdown(records: list[dict]) -> str:
@@ -95,7 +120,7 @@ def table3_markdown(records: list[dict]) -> str:
         " / ".join(pct(v) for v in r["paper acc"]), " / ".join(pct(v) for v in r["paper per-class"]),
         seconds_text(mean_std(r["wall time"])[0]),
     ] for r in records]
-    return markdown_table(COLUMNS, rows)
+    return markdown_table(*insert_config_column(COLUMNS, rows, labels(records), after="training set"))
 
 
 def mi_markdown(records: list[dict]) -> str:
@@ -103,7 +128,11 @@ def mi_markdown(records: list[dict]) -> str:
              mean_std_cell(r["softmax MI + log M"]), mean_std_cell(r["softmax MI prior-corrected"]),
              mean_std_cell(r["PC-softmax MI"])]
             for r in records]
-    return markdown_table(MI_COLUMNS, rows)
+    return markdown_table(*insert_config_column(MI_COLUMNS, rows, labels(records), after="training set"))
+
+
+def labels(records: list[dict]) -> list[str]:
+    return [r.get("config", "") for r in records]
 
 
 def verdicts(records: list[dict]) -> list[str]:
@@ -115,7 +144,8 @@ def verdicts(records: list[dict]) -> list[str]:
             continue
         pc = mean_std(r["PC-softmax per-class"])[0]
         gain = 100 * (pc - mean_std(r["softmax per-class"])[0])
-        line = (f"- {r['dataset']}, imbalanced training, `{r['test split']}`: PC-softmax's per-class accuracy is "
+        setting = f"{r['dataset']}, imbalanced training" + (f", `{r['config']}`" if r.get("config") else "")
+        line = (f"- {setting}, `{r['test split']}`: PC-softmax's per-class accuracy is "
                 f"{gain:+.2f} points from softmax's (p = {p_value(r['p (per-class)'])})")
         if r["softmax + post-hoc per-class"]:
             control = 100 * (pc - mean_std(r["softmax + post-hoc per-class"])[0])
@@ -129,8 +159,8 @@ def csv_records(records: list[dict]) -> list[dict]:
     """One flat row per table row: means and stds as fractions (MI in nats)."""
     flat = []
     for r in records:
-        row = {k: r[k] for k in ("dataset", "training set", "test split", "seeds", "p (acc)", "p (per-class)",
-                                 "p (PC vs post-hoc)")}
+        row = {k: r[k] for k in ("dataset", "training set", "config", "test split", "seeds", "p (acc)",
+                                 "p (per-class)", "p (PC vs post-hoc)") if k in r}
         for key in ("softmax acc", "PC-softmax acc", "softmax per-class", "PC-softmax per-class",
                     "softmax + post-hoc per-class", "H(Y)", "softmax MI + log M", "softmax MI prior-corrected",
                     "PC-softmax MI", "wall time"):

@@ -14,6 +14,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from infocam_lit.report.configs import Configuration, config_record, configurations, insert_config_column
 from infocam_lit.report.paper_values import DOUBLE_MNIST_LOCALIZATION, TABLE5_DIGIT_ACCURACY
 from infocam_lit.report.runs import (
     Run,
@@ -126,28 +127,53 @@ def _wall_times(seconds: dict[str, list[float]]) -> str:
     return "- Wall time per run (timing.json, mean over runs): " + (", ".join(times) or "not recorded") + "."
 
 
-def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+def _by_loss(configuration: Configuration) -> tuple[dict[str, list[dict]], dict[str, list[float]]]:
+    """Loss -> the metrics of its runs, and loss -> their wall times."""
     by_loss: dict[str, list[dict]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
-    for run in runs:
-        if not run.failed and run.config.get("experiment_name") == "double_mnist":
-            by_loss[run.config["loss"]["name"]].append(run.metrics)
-            if (time := wall_time(run)) is not None:
-                seconds[run.config["loss"]["name"]].append(time)
-    if not by_loss:
+    for run in configuration.runs:
+        by_loss[run.config["loss"]["name"]].append(run.metrics)
+        if (time := wall_time(run)) is not None:
+            seconds[run.config["loss"]["name"]].append(time)
+    return by_loss, seconds
+
+
+def _labelled(parts: list[tuple[str, list[list[str]], list[dict]]], columns: list[str]) -> tuple[str, list[dict]]:
+    """One table from each configuration's (label, rows, records), a "config" column after "loss" where there are
+    several configurations, and the records."""
+    shown = any(label for label, *_ in parts)
+    rows = [row for _, part_rows, _ in parts for row in part_rows]
+    labels = [label for label, part_rows, _ in parts for _ in part_rows]
+    records = [{**config_record(label, shown), **record} for label, _, part_records in parts for record in part_records]
+    return markdown_table(*insert_config_column(columns, rows, labels, after="loss")), records
+
+
+def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    runs = [run for run in runs if not run.failed and run.config.get("experiment_name") == "double_mnist"]
+    if not runs:
         return None
-    digit_columns, digit_rows, digit_records = _classification(by_loss)
-    loc_columns, loc_rows, loc_records = _localization(by_loss)
+    # the losses side by side within one configuration, as Table 5 compares them
+    digit_parts, loc_parts, sentences = [], [], []
+    for configuration in configurations(runs, ignore=("loss.name",)):
+        by_loss, seconds = _by_loss(configuration)
+        digit_columns, digit_rows, digit_records = _classification(by_loss)
+        loc_columns, loc_rows, loc_records = _localization(by_loss)
+        digit_parts.append((configuration.label, digit_rows, digit_records))
+        loc_parts.append((configuration.label, loc_rows, loc_records))
+        lines = _verdicts(by_loss) + [_wall_times(seconds)]
+        sentences += [f"- `{configuration.label}`: {line[2:]}" for line in lines] if configuration.label else lines
+    digit_table, digit_records = _labelled(digit_parts, digit_columns)
+    loc_table, loc_records = _labelled(loc_parts, loc_columns)
     markdown = "\n\n".join([
         "### Table 5: per-digit accuracy on double-digit MNIST (recall among canvases containing the digit; "
         "mean ± std over seeds)",
-        markdown_table(digit_columns, digit_rows),
-        "\n".join(_verdicts(by_loss) + [_wall_times(seconds)]),
+        digit_table,
+        "\n".join(sentences),
         "### Double-digit MNIST localisation (hit: IoU >= 0.5 with that digit's box; pointing: the map's "
         "maximum inside it)",
         "τ = 0.2 is the paper's threshold; val τ is chosen per map on the validation canvases and applied to "
         "test; MaxBoxAccV2 takes the best τ on test (an optimistic reference). p: two-sided Mann-Whitney U "
         "over seeds, infoCAM vs CAM within the loss.",
-        markdown_table(loc_columns, loc_rows),
+        loc_table,
     ])
     return markdown, digit_records + loc_records

@@ -28,7 +28,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
+from infocam_lit.report.configs import config_record, configurations, insert_config_column
 from infocam_lit.report.paper_values import MAXBOXACC_V2_CUB, TABLE4_LOC, TABLE67_CLASSIFICATION
 from infocam_lit.report.runs import (
     Run,
@@ -57,7 +59,16 @@ COMPARED = {"gt_known_loc": "GT-known (paper's τ)", "gt_known_loc_val_tau": "GT
             "maxboxacc_v2": "MaxBoxAccV2"}
 COMPARISONS = (("infocam", "cam"), ("infocam_plus", "cam"), ("cam", CENTRE), ("infocam", CENTRE),
                ("infocam_plus", CENTRE))
-Key = tuple[str, str, bool, str]  # experiment, architecture as trained (see `architecture`), ADL, loss
+
+
+class Key(NamedTuple):
+    """A group of runs, one per seed."""
+
+    experiment: str
+    arch: str  # architecture as trained (see `architecture`)
+    adl: bool
+    loss: str
+    config: str = ""  # what sets its configuration apart from the others of its setting ("" when it is alone)
 
 
 # ----------------------------------------------------------------------------- which runs, which group
@@ -94,27 +105,35 @@ def protocol(config: dict) -> str:
 
 def group_key(config: dict) -> Key:
     net = config["model"]["net"]
-    return config["experiment_name"], architecture(net), bool(net.get("adl", False)), config["loss"]["name"]
+    return Key(config["experiment_name"], architecture(net), bool(net.get("adl", False)), config["loss"]["name"])
 
 
 def group_label(key: Key) -> str:
     """"Tiny-ImageNet, small_gap_cnn (from scratch), ADL no, softmax": a group in a sentence or heading."""
-    experiment, arch, adl, loss = key
-    return f"{EXPERIMENTS[experiment]}, {arch}, ADL {'yes' if adl else 'no'}, {loss}"
+    label = f"{EXPERIMENTS[key.experiment]}, {key.arch}, ADL {'yes' if key.adl else 'no'}, {key.loss}"
+    return label + (f", `{key.config}`" if key.config else "")
 
 
 def _group_runs(runs: list[Run], measured: str = "infocam_lit") -> dict[Key, list[Run]]:
     """(experiment, architecture, ADL, loss) -> its finished runs (one per seed) measured by `measured`
     (see `protocol`). The project's tables take training runs only: an evaluate run re-measures a checkpoint
-    a training run already reports. Runs measured wsolevaluation's way are evaluate runs by construction."""
-    groups: dict[Key, list[Run]] = defaultdict(list)
+    a training run already reports. Runs measured wsolevaluation's way are evaluate runs by construction.
+    A setting whose runs differ in more than the seed and the loss is split by configuration (Key.config)."""
+    settings: dict[tuple, list[Run]] = defaultdict(list)  # (experiment, architecture, ADL) -> its runs, every loss
     for run in runs:
         if run.failed or run.config.get("experiment_name") not in EXPERIMENTS or protocol(run.config) != measured:
             continue
         if measured == "infocam_lit" and is_evaluate_run(run.config):
             continue
-        groups[group_key(run.config)].append(run)
-    return dict(sorted(groups.items()))
+        settings[group_key(run.config)[:3]].append(run)
+    groups: dict[Key, list[Run]] = defaultdict(list)
+    for setting, setting_runs in settings.items():
+        # the losses side by side within one configuration, so a PC-softmax group finds its softmax twin
+        for configuration in configurations(setting_runs, ignore=("loss.name",)):
+            for run in configuration.runs:
+                groups[Key(*setting, run.config["loss"]["name"], configuration.label)].append(run)
+    # a stable sort on the setting and loss: the configurations of a group stay in their order
+    return dict(sorted(groups.items(), key=lambda item: item[0][:4]))
 
 
 def _groups(runs: list[Run], measured: str = "infocam_lit") -> dict[Key, list[dict]]:
@@ -125,7 +144,7 @@ def _groups(runs: list[Run], measured: str = "infocam_lit") -> dict[Key, list[di
 def _by_dataset(groups: dict[Key, list[dict]]) -> dict[str, dict[Key, list[dict]]]:
     datasets: dict[str, dict[Key, list[dict]]] = defaultdict(dict)
     for key, metrics in groups.items():
-        datasets[key[0]][key] = metrics
+        datasets[key.experiment][key] = metrics
     return datasets
 
 
@@ -144,22 +163,30 @@ def _paper_pair(pair) -> str:
 
 def _p_vs_softmax(groups: dict[Key, list[dict]], key: Key, metric: str) -> str:
     """p of `metric` between this PC-softmax group and its softmax twin ("" when there is none)."""
-    experiment, arch, adl, loss = key
-    twin = groups.get((experiment, arch, adl, "softmax"))
-    if loss != "pc_softmax" or twin is None:
+    twin = groups.get(key._replace(loss="softmax"))
+    if key.loss != "pc_softmax" or twin is None:
         return ""
     # "—" with fewer than two seeds per loss
     return p_value(mann_whitney_p(_values(twin, metric), _values(groups[key], metric)))
 
 
 def _setting(key: Key) -> list[str]:
-    experiment, arch, adl, loss = key
-    return [EXPERIMENTS[experiment], arch, "yes" if adl else "no", loss]
+    return [EXPERIMENTS[key.experiment], key.arch, "yes" if key.adl else "no", key.loss]
+
+
+def _with_config(columns: list[str], rows: list[list[str]], keys: list[Key | None]) -> tuple[list, list]:
+    """The "config" column after "loss", where some group is one of several configurations (None: a baseline
+    row)."""
+    return insert_config_column(columns, rows, [key.config if key else "" for key in keys], after="loss")
+
+
+def _config_field(key: Key, groups) -> dict[str, str]:
+    return config_record(key.config, any(other.config for other in groups))
 
 
 def _paper_loc(key: Key, name: str):
-    experiment, arch, adl, loss = key
-    return TABLE4_LOC.get((experiment, arch, adl, name)) if loss == "softmax" else None  # the paper trained softmax
+    # the paper trained softmax
+    return TABLE4_LOC.get((key.experiment, key.arch, key.adl, name)) if key.loss == "softmax" else None
 
 
 # ----------------------------------------------------------------------------- the no-network baselines
@@ -218,15 +245,14 @@ def _baseline_records(table: str, experiment: str, metrics: list[dict]) -> list[
 def _records(groups: dict[Key, list[dict]], table: str, maps) -> list[dict]:
     records = []
     for key, metrics in groups.items():
-        experiment, arch, adl, loss = key
         for name in maps:
             values = {k: _values(metrics, f"test/{name}/{k}") for k in ("gt_known_loc", "top1_loc", "maxboxacc_v2",
                                                                           "gt_known_loc_val_tau", "top1_loc_val_tau",
                                                                           "val_tau")}
             values |= {k: _values(metrics, f"test/{k}") for k in ("cls_top1", "cls_top5")}
             paper = _paper_loc(key, name)
-            records.append({"table": table, "dataset": experiment, "architecture": arch, "adl": adl, "loss": loss,
-                            "map": name, "runs": len(metrics),
+            records.append({"table": table, "dataset": key.experiment, "architecture": key.arch, "adl": key.adl,
+                            "loss": key.loss, **_config_field(key, groups), "map": name, "runs": len(metrics),
                             **{f"{k} mean": mean_std(v)[0] for k, v in values.items()},
                             **{f"{k} std": mean_std(v)[1] for k, v in values.items()},
                             "paper gt_known_loc": paper[0] if paper else None,
@@ -272,7 +298,7 @@ def _comparison_name(name: str) -> str:
 def _comparisons(groups: dict[Key, list[dict]]) -> tuple[str, list[dict]]:
     """The p-value table: per group, infoCAM and infoCAM+ against CAM, and each map against the centred
     Gaussian, for each compared measure."""
-    rows, records = [], []
+    rows, records, keys = [], [], []
     for key, metrics in groups.items():
         for better, worse in COMPARISONS:
             samples = {m: (_sample(metrics, better, m), _sample(metrics, worse, m)) for m in COMPARED}
@@ -281,8 +307,9 @@ def _comparisons(groups: dict[Key, list[dict]]) -> tuple[str, list[dict]]:
             name = f"{MAP_NAMES[better]} vs {_comparison_name(worse)}"
             rows.append([*_setting(key), name, str(len(metrics)),
                          *(cell for pair in samples.values() for cell in _gain_cells(*pair))])
-            records.append({"table": "4 p", "dataset": key[0], "architecture": key[1], "adl": key[2],
-                            "loss": key[3], "comparison": name, "runs": len(metrics),
+            keys.append(key)
+            records.append({"table": "4 p", "dataset": key.experiment, "architecture": key.arch, "adl": key.adl,
+                            "loss": key.loss, **_config_field(key, groups), "comparison": name, "runs": len(metrics),
                             **{f"{m} gain (points)": _gain(*pair) for m, pair in samples.items()},
                             **{f"{m} p": _p(*pair) for m, pair in samples.items()}})
     columns = ["dataset", "architecture", "ADL", "loss", "comparison", "runs",
@@ -291,7 +318,7 @@ def _comparisons(groups: dict[Key, list[dict]]) -> tuple[str, list[dict]]:
             "p = two-sided Mann-Whitney U over seeds (3 against 3 cannot go below 0.100, 5 against 5 below 0.008). "
             "Against the centre baseline its per-run values are the sample (needing no network, they are all equal) "
             "and p is the exact one: all seeds on one side of it give those floors.")
-    return "\n\n".join([note, markdown_table(columns, rows)]), records
+    return "\n\n".join([note, markdown_table(*_with_config(columns, rows, keys))]), records
 
 
 def _best_map(metrics: list[dict]) -> str:
@@ -334,11 +361,12 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     groups = {key: [run.metrics for run in group] for key, group in group_runs.items()}
     both_losses = any(_p_vs_softmax(groups, key, "test/cam/gt_known_loc") for key in groups)
     p_column = [""] if both_losses else []
-    rows = []
+    rows, keys = [], []  # keys: each row's group (None: a baseline row)
     for experiment, dataset_groups in _by_dataset(groups).items():
         for key, metrics in dataset_groups.items():
             for name in MAPS:
                 metric = f"test/{name}/gt_known_loc"
+                keys.append(key)
                 rows.append([*_setting(key), name, str(len(metrics)), _cell(metrics, metric),
                              _cell(metrics, f"test/{name}/top1_loc"),
                              _cell(metrics, f"test/{name}/maxboxacc_v2"),
@@ -348,6 +376,7 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
                              _cell(metrics, f"test/{name}/top1_loc_val_tau"),
                              mean_std_cell(_values(metrics, f"test/{name}/val_tau"), 2)])
         for name, carrying in _baselines_in(_dataset_metrics(dataset_groups)).items():
+            keys.append(None)
             rows.append([EXPERIMENTS[experiment], "—", "—", "—", BASELINES[name], str(len(carrying)),
                          _baseline_cell(carrying, name, "gt_known_loc"), "—",
                          _baseline_cell(carrying, name, "maxboxacc_v2"), *p_column, "—",
@@ -364,21 +393,21 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     comparisons, comparison_records = _comparisons(groups)
     statements = "\n".join(_statement(key, group) for key, group in group_runs.items())
     markdown = "\n\n".join(["### Table 4: localisation (%, mean ± std over seeds)", note,
-                             markdown_table(columns, rows),
+                             markdown_table(*_with_config(columns, rows, keys)),
                              "#### Table 4: infoCAM against CAM, and every map against the centre baseline",
                              comparisons, statements])
     return markdown, _records(groups, "4", MAPS) + comparison_records
 
 
 def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[dict]] | None:
-    groups = {key: metrics for key, metrics in _groups(runs).items() if key[0] == experiment}
+    groups = {key: metrics for key, metrics in _groups(runs).items() if key.experiment == experiment}
     if not groups:
         return None
-    rows = []
+    rows, keys = [], []  # keys: each row's group (None: a baseline row)
     for key, metrics in groups.items():
-        _, arch, adl, loss = key
-        paper_cls = TABLE67_CLASSIFICATION.get((experiment, arch, adl)) if loss == "softmax" else None
+        paper_cls = TABLE67_CLASSIFICATION.get((experiment, key.arch, key.adl)) if key.loss == "softmax" else None
         for name in MAPS:
+            keys.append(key)
             rows.append([*_setting(key)[1:], name, str(len(metrics)),
                          _cell(metrics, f"test/{name}/gt_known_loc"),
                          _cell(metrics, f"test/{name}/top1_loc"), _cell(metrics, "test/cls_top1"),
@@ -386,6 +415,7 @@ def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[d
                          _paper_pair(paper_cls), _cell(metrics, f"test/{name}/gt_known_loc_val_tau"),
                          _cell(metrics, f"test/{name}/top1_loc_val_tau")])
     for name, carrying in _baselines_in(_dataset_metrics(groups)).items():
+        keys.append(None)
         rows.append(["—", "—", "—", BASELINES[name], str(len(carrying)), _baseline_cell(carrying, name, "gt_known_loc"),
                      "—", "—", "—", "—", "—", _baseline_cell(carrying, name, "gt_known_loc_val_tau"), "—"])
     columns = ["architecture", "ADL", "loss", "map", "runs", "GT-known Loc", "Top-1 Loc", "top-1 Cls", "top-5 Cls",
@@ -394,7 +424,8 @@ def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[d
              "(%; the maps share one classifier, so its accuracy repeats)")
     note = ("GT-known / Top-1 Loc at the paper's τ = `cam.threshold`, and at the τ chosen on the validation half "
             "(val τ). " + _baseline_note(groups)).strip()
-    return "\n\n".join([title, note, markdown_table(columns, rows)]), _records(groups, number, MAPS)
+    table = markdown_table(*_with_config(columns, rows, keys))
+    return "\n\n".join([title, note, table]), _records(groups, number, MAPS)
 
 
 def table6(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
@@ -409,15 +440,17 @@ def table8(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     groups = _groups(runs)
     if not groups:
         return None
-    rows = []
+    rows, keys = [], []  # keys: each row's group (None: a baseline row)
     for experiment, dataset_groups in _by_dataset(groups).items():
         for key, metrics in dataset_groups.items():
             for name, label in ABLATION_MAPS.items():
+                keys.append(key)
                 rows.append([*_setting(key), label, _cell(metrics, f"test/{name}/gt_known_loc"),
                              _cell(metrics, f"test/{name}/top1_loc"), _paper_pair(_paper_loc(key, name)),
                              _cell(metrics, f"test/{name}/gt_known_loc_val_tau"),
                              _cell(metrics, f"test/{name}/maxboxacc_v2")])
         for name, carrying in _baselines_in(_dataset_metrics(dataset_groups)).items():
+            keys.append(None)
             rows.append([EXPERIMENTS[experiment], "—", "—", "—", BASELINES[name],
                          _baseline_cell(carrying, name, "gt_known_loc"), "—", "—",
                          _baseline_cell(carrying, name, "gt_known_loc_val_tau"),
@@ -427,7 +460,7 @@ def table8(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     note = ("Each variant's GT-known / Top-1 Loc at the paper's τ = `cam.threshold`, at the τ chosen on the "
             "validation half (val τ), and MaxBoxAccV2. " + _baseline_note(groups)).strip()
     markdown = "\n\n".join(["### Table 8: region and subtraction ablation (%, every variant from the same runs)",
-                            note, markdown_table(columns, rows)])
+                            note, markdown_table(*_with_config(columns, rows, keys))])
     return markdown, _records(groups, "8", tuple(ABLATION_MAPS))
 
 
@@ -436,18 +469,19 @@ def table_wsolevaluation(runs: list[Run], out: Path, link_from: Path) -> tuple[s
     groups = _groups(runs, measured="wsolevaluation")
     if not groups:
         return None
-    rows, records = [], []
+    rows, records, keys = [], [], []
     for key, metrics in groups.items():
-        experiment, arch, adl, loss = key
         for name in MAPS:
-            published = MAXBOXACC_V2_CUB.get((arch, adl)) if name == "cam" and loss == "softmax" else None
+            published = MAXBOXACC_V2_CUB.get((key.arch, key.adl)) if name == "cam" and key.loss == "softmax" else None
             values = _values(metrics, f"test/{name}/maxboxacc_v2")
+            keys.append(key)
             rows.append([*_setting(key), name, str(len(metrics)), percent_mean_std(values), pct(published)])
-            records.append({"table": "wsolevaluation", "dataset": experiment, "architecture": arch, "adl": adl,
-                            "loss": loss, "map": name, "runs": len(metrics), "maxboxacc_v2 mean": mean_std(values)[0],
+            records.append({"table": "wsolevaluation", "dataset": key.experiment, "architecture": key.arch,
+                            "adl": key.adl, "loss": key.loss, **_config_field(key, groups), "map": name,
+                            "runs": len(metrics), "maxboxacc_v2 mean": mean_std(values)[0],
                             "maxboxacc_v2 std": mean_std(values)[1], "published maxboxacc_v2": published})
     columns = ["dataset", "architecture", "ADL", "loss", "map", "runs", "MaxBoxAccV2", "wsolevaluation (published)"]
     note = ("CUB's whole official test split (5,794 images), threshold step 0.001, `cam.box_convention="
             "wsolevaluation` (its evaluator's computation exactly); published: CAM with softmax, Choe et al.")
     return "\n\n".join(["### MaxBoxAccV2 as wsolevaluation measures it (%)", note,
-                          markdown_table(columns, rows)]), records
+                          markdown_table(*_with_config(columns, rows, keys))]), records
