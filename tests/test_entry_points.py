@@ -51,14 +51,14 @@ def test_train_writes_every_key_and_the_run_folder(pc_run):
 def test_a_launcher_without_its_plugin_names_the_extra(monkeypatch):
     import importlib.util
 
-    from infocam_lit.run.cli import missing_launcher
+    from infocam_lit.run.cli import missing_plugin
 
-    assert missing_launcher(["-m", "hydra/launcher=slurm"]) is None  # installed here ([dev] has both)
+    assert missing_plugin(["-m", "hydra/launcher=slurm"]) is None  # installed here ([dev] has both)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if "launcher" in name else real(name, *a))
-    assert 'pip install "infocam_lit[slurm]"' in missing_launcher(["-m", "hydra/launcher=slurm", "seed=0,1"])
-    assert 'pip install "infocam_lit[joblib]"' in missing_launcher(["-m", "override hydra/launcher=joblib"])
-    assert missing_launcher(["-m", "seed=0,1"]) is None
+    assert 'pip install "infocam_lit[slurm]"' in missing_plugin(["-m", "hydra/launcher=slurm", "seed=0,1"])
+    assert 'pip install "infocam_lit[joblib]"' in missing_plugin(["-m", "override hydra/launcher=joblib"])
+    assert missing_plugin(["-m", "seed=0,1"]) is None
 
 
 def test_each_epoch_line_shows_that_epochs_validation(pc_run):

@@ -240,6 +240,10 @@ def test_no_sweep_table_in_the_results_layout(tmp_path):
     ({"limit_test_batches": 0.25, "limit_predict_batches": 0.5},
      ["trainer.limit_test_batches=0.25", "trainer.limit_predict_batches=0.5"]),
     ({"overfit_batches": 0.1}, ["trainer.overfit_batches=0.1"]),
+    ({"overfit_batches": 0.0, "profiler": None}, []),  # the schema's defaults since debug=overfit and =profiler
+    ({"profiler": "simple"}, ["trainer.profiler=simple"]),
+    ({"max_epochs": 1, "profiler": {"_target_": "pytorch_lightning.profilers.SimpleProfiler", "filename": "profiler"}},
+     ["trainer.profiler=pytorch_lightning.profilers.SimpleProfiler"]),  # debug=profiler: one whole epoch, timed
 ])
 def test_debug_settings(trainer, expected):
     assert debug_settings({"trainer": trainer}) == expected
@@ -274,3 +278,15 @@ def test_a_folder_of_debug_runs_only_says_so(tmp_path):
     table = table_md(tmp_path)
     assert "### Table 2" not in table and "### Sweep" not in table
     assert f"Debug runs, left out (--include-debug takes them in):\n- `{tmp_path / 'quick'}`" in table
+
+
+def test_a_profiled_run_is_left_out_like_the_other_debug_runs(tmp_path):
+    profiler = {"_target_": "pytorch_lightning.profilers.SimpleProfiler", "filename": "profiler"}
+    for seed in range(2):
+        make_run(tmp_path / f"real{seed}", mi_config("mlp", seed), gmm_metrics(1.44))
+    make_run(tmp_path / "timed", mi_config("mlp", 2) | {"trainer": {"max_epochs": 1, "profiler": profiler}},
+             gmm_metrics(0.9))
+    table2 = section(table_md(tmp_path), "### Table 2")
+    assert "| imbalanced | 5 | pc_softmax | 2 | 1.4449 | 1.4449 | 1.4400 ± 0.0000 |" in table2
+    assert "0.9000" not in table2
+    assert f"- `{tmp_path / 'timed'}`: trainer.profiler=pytorch_lightning.profilers.SimpleProfiler" in table2

@@ -184,9 +184,9 @@ DEBUG_LIMITS = tuple(f"limit_{split}_batches" for split in ("train", "val", "tes
 
 
 def debug_settings(config: dict) -> list[str]:
-    """The trainer settings that make the run a debug run (a part of its data, or Lightning's quick check), as
-    `trainer.<key>=<value>`; none for a real run. A limit is whole at null (Lightning's default) or the float
-    1.0; an int is a number of batches, so `1` is one batch."""
+    """The trainer settings that make the run a debug run (a part of its data, Lightning's quick check, or a
+    profiler: debug=profiler times one epoch), as `trainer.<key>=<value>`; none for a real run. A limit is whole
+    at null (Lightning's default) or the float 1.0; an int is a number of batches, so `1` is one batch."""
     trainer = config.get("trainer") or {}
     found = {}
     if trainer.get("fast_dev_run"):
@@ -197,4 +197,7 @@ def debug_settings(config: dict) -> list[str]:
             found[key] = value
     if trainer.get("overfit_batches") not in (None, 0):
         found["overfit_batches"] = trainer["overfit_batches"]
+    if trainer.get("profiler"):  # a name ("simple") or a `_target_` with its arguments
+        profiler = trainer["profiler"]
+        found["profiler"] = profiler.get("_target_", profiler) if isinstance(profiler, dict) else profiler
     return [f"trainer.{key}={override_value(value)}" for key, value in found.items()]

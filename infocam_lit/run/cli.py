@@ -42,25 +42,29 @@ def expected_errors() -> tuple[type[Exception], ...]:
     return ConfigError, DatasetError, PretrainedWeightsError
 
 
-# Hydra launcher options -> (the plugin's module, the extra of infocam_lit that installs it)
-LAUNCHER_EXTRAS = {
-    "slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-    "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-    "joblib": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
+# Hydra plugins: (config group, option) -> (the plugin's module, the extra of infocam_lit that installs it)
+OPTUNA = ("hydra_plugins.hydra_optuna_sweeper", "optuna")
+PLUGIN_EXTRAS = {
+    ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    ("hydra/launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "joblib"),
+    ("hydra/sweeper", "optuna"): OPTUNA,
 }
+SEARCH_GROUP = "hparams_search"  # every option of conf/hparams_search runs on Optuna's sweeper
 
 
-def missing_launcher(arguments: list[str]) -> str | None:
-    """The message for a `hydra/launcher=<name>` whose plugin is not installed (Hydra itself would only
-    say that the config group option is unknown), or None."""
+def missing_plugin(arguments: list[str]) -> str | None:
+    """The message for a `hydra/launcher=<name>`, `hydra/sweeper=optuna` or `hparams_search=<name>` whose
+    plugin is not installed (Hydra itself would only say that the config group option is unknown), or None."""
     for argument in arguments:
         key, _, value = argument.removeprefix("override ").lstrip("+~").partition("=")
-        if key != "hydra/launcher" or value not in LAUNCHER_EXTRAS:
+        plugin = OPTUNA if key == SEARCH_GROUP and value not in ("", "null") else PLUGIN_EXTRAS.get((key, value))
+        if plugin is None:
             continue
-        module, extra = LAUNCHER_EXTRAS[value]
+        module, extra = plugin
         if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
-            return (f"hydra/launcher={value} needs the {module.split('.')[-1].replace('_', '-')} plugin, which is "
+            return (f"{key}={value} needs the {module.split('.')[-1].replace('_', '-')} plugin, which is "
                     f"not installed: pip install \"infocam_lit[{extra}]\" (make install includes it)")
     return None
 
@@ -107,19 +111,20 @@ def suggesting_keys() -> Iterator[None]:
 
 
 def _run_hydra(config_name: str, task) -> None:
-    """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`. An
+    """Compose conf/<config_name>.yaml with the command line's overrides and hand it to `task`, whose
+    return value goes to Hydra's sweeper (a hyper-parameter search reads it). An
     expected error prints its message and exits with status 1; its traceback goes to failed.txt in
     the run folder (and to the terminal too with HYDRA_FULL_ERROR=1, as Hydra's own errors do)."""
     register_configs()
-    problem = missing_launcher(sys.argv[1:])
+    problem = missing_plugin(sys.argv[1:])
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
         sys.exit(1)
 
     @hydra.main(version_base="1.3", config_path=config_dir(), config_name=config_name)
-    def main(cfg: DictConfig) -> None:
+    def main(cfg: DictConfig):
         try:
-            task(cfg)
+            return task(cfg)  # a sweeper may read it: the value of optimized_metric
         except expected_errors() as error:
             if os.environ.get("HYDRA_FULL_ERROR") == "1":
                 raise

@@ -436,6 +436,9 @@ class TrainerConfig:
     sync_batchnorm: bool = False
     detect_anomaly: bool = False
     fast_dev_run: Any = False
+    overfit_batches: Any = 0.0  # int (batches) or float (fraction): train, validate and test on the same batches
+    # null, a name ("simple", "advanced", "pytorch") or a `_target_` profiler with its arguments (debug=profiler)
+    profiler: Any = None
     enable_progress_bar: bool = True  # a bar on a terminal (one line per epoch elsewhere); false: never a bar
 
     def __post_init__(self) -> None:

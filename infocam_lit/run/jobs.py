@@ -84,19 +84,25 @@ def refuse_multirun_with_ddp(trainer: DictConfig, launcher_target: str) -> None:
 
 
 class RefuseBeforeStart(Callback):
-    """The refusals above, made before Hydra writes anything: Hydra rewrites a run folder's .hydra/
-    (and a sweep folder's multirun.yaml) before the task starts, which would change the record of the
-    work a refusal is there to keep. The train task checks again (a sweep axis over trainer.devices
-    is only known per job)."""
+    """The refusals above, and an optimized_metric no run keeps, made before Hydra writes anything: Hydra
+    rewrites a run folder's .hydra/ (and a sweep folder's multirun.yaml) before the task starts, which
+    would change the record of the work a refusal is there to keep. The train task checks again (a sweep
+    axis over trainer.devices is only known per job)."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        from infocam_lit.run.search import check_optimized_metric  # search.py imports this module
+
         try:
+            check_optimized_metric(config)
             resume_checkpoint(planned_run_dir(config), config.get("ckpt_path"))
         except RunRefused as error:
             refuse(error)
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        from infocam_lit.run.search import check_optimized_metric  # search.py imports this module
+
         try:
+            check_optimized_metric(config)
             refuse_multirun_with_ddp(config.trainer, str(config.hydra.launcher.get("_target_", "")))
         except RunRefused as error:
             refuse(error)

@@ -4,8 +4,9 @@
 a sweep lives in `<sweep dir>/<key>`, so the same command finds the same folder
 again (to resume it, or to skip it when it has finished). Overrides that do not
 change results (where the data lies, devices, loggers and tags, checkpoints to
-resume, Hydra's own settings) never enter the key; nor does the experiment,
-which names the folder above.
+resume, the value a search optimises, Hydra's own settings) never enter the key;
+nor does the experiment, which names the folder above, nor the sweep or search
+file, whose axes enter each job's key as its own overrides.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import datetime
 from omegaconf import OmegaConf
 
 NOT_RESULT_KEYS = (
-    "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "logger", "tags", "paths", "hydra",
+    "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "hparams_search", "optimized_metric", "logger", "tags",
+    "paths", "hydra",
     "trainer.devices", "trainer.num_nodes", "trainer.accelerator", "trainer.strategy", "trainer.enable_progress_bar",
     "data.root", "data.num_workers", "data.pin_memory",
 )

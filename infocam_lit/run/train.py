@@ -26,6 +26,7 @@ from infocam_lit.run.common import (
 )
 from infocam_lit.run.config import validate_config
 from infocam_lit.run.jobs import (
+    RunRefused,
     clear_failure,
     in_multirun,
     is_finished,
@@ -35,20 +36,24 @@ from infocam_lit.run.jobs import (
     sweep_job_checkpoint,
 )
 from infocam_lit.run.prepare import prepare_once_per_node
-from infocam_lit.run.run_files import FAILED_FILE, add_wall_time, read_metrics
+from infocam_lit.run.run_files import FAILED_FILE, add_wall_time
+from infocam_lit.run.search import check_optimized_metric, finished_objective, objective
 
 log = logging.getLogger(__name__)
 
 
-def train(cfg: DictConfig) -> dict[str, float] | None:
+def train(cfg: DictConfig) -> float | None:
     """One run, or one job of a sweep: a finished job is skipped, an unfinished one resumes, and a
-    failed one is recorded in its folder (failed.txt) while the sweep goes on."""
+    failed one is recorded in its folder (failed.txt) while the sweep goes on. Returns the value of
+    `optimized_metric` for a hyper-parameter search (infocam_lit/run/search.py), None when none is
+    configured or the job failed."""
     output_dir = Path(cfg.paths.output_dir)
+    check_optimized_metric(cfg)
     if in_multirun():
         refuse_multirun_with_ddp(cfg.trainer, str(HydraConfig.get().launcher.get("_target_", "")))
         if is_finished(output_dir):
             log.info("finished already, skipped: %s", output_dir)
-            return read_metrics(output_dir)
+            return finished_objective(cfg, output_dir)
         ckpt_path = sweep_job_checkpoint(output_dir, cfg.get("ckpt_path"))
     else:
         ckpt_path = resume_checkpoint(output_dir, cfg.get("ckpt_path"))  # before anything is written to the folder
@@ -57,17 +62,19 @@ def train(cfg: DictConfig) -> dict[str, float] | None:
     try:
         validate_config(cfg)
         return fit_and_test(cfg, ckpt_path)
+    except RunRefused:
+        raise  # no failure of the run: nothing is recorded, and a sweep stops
     except Exception as error:
         record_failure(output_dir, error)
         if not in_multirun():
             raise
         log.exception("the job failed; the sweep goes on (traceback in %s)", output_dir / FAILED_FILE)
-        return None
+        return None  # a search records a failed trial and goes on (infocam_lit/run/search.py)
     finally:
         add_wall_time(output_dir, time.monotonic() - start)
 
 
-def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
+def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> float | None:
     write_run_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
@@ -86,8 +93,11 @@ def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> dict[str, float]:
             trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     else:
         log.info("%s needs no training: testing it directly", type(model).__name__)
-    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    checkpoint = trainer.checkpoint_callback
+    best = checkpoint.best_model_path if checkpoint else ""
     if best:
-        log.info("testing the best checkpoint by %s: %s", trainer.checkpoint_callback.monitor, best)
+        log.info("testing the best checkpoint by %s: %s", checkpoint.monitor, best)
     trainer.test(model, datamodule=datamodule, ckpt_path=best or None, verbose=False)
-    return finish(trainer, model, datamodule)
+    metrics = finish(trainer, model, datamodule)
+    return objective(cfg, metrics, checkpoint.monitor if checkpoint else None,
+                     checkpoint.best_model_score if checkpoint else None)
