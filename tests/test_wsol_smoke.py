@@ -109,6 +109,25 @@ def test_wsol_tiny_imagenet(tmp_path):
         float((box_iou(square, test_boxes) >= 0.5).double().mean()))
 
 
+def test_tiny_imagenet_maxboxacc_in_wsolevaluations_convention_is_what_its_evaluator_gives(tmp_path):
+    """Tiny-ImageNet's 64 x 64 images: metrics.json (cam.box_convention=wsolevaluation) and its evaluator on
+    the exported 224 x 224 maps, with the boxes it scales by int(v * 224 / 64), give the same MaxBoxAccV2."""
+    make_tiny_imagenet(tmp_path / "data", num_classes=3, train_per_class=4, val_per_class=6)
+    run_entry("train.py", tmp_path / "run", "experiment=wsol_tiny", "model=small_gap_cnn",
+              f"data.root={tmp_path / 'data'}", *SMALL)
+    run_entry("evaluate.py", tmp_path / "eval", "experiment=wsol_tiny", "logger=csv",
+              f"ckpt_path={tmp_path / 'run' / 'checkpoints' / 'best.ckpt'}", "cam.box_convention=wsolevaluation",
+              "export=scoremaps", "export_maps=[cam,infocam,infocam_plus,cam_region]")
+    theirs = read_metrics(tmp_path / "eval")
+    exported = tmp_path / "eval" / "scoremaps"
+    ids = (exported / "metadata" / "ILSVRC" / "test" / "image_ids.txt").read_text().split()
+    assert len(ids) == 9 and ids[0].startswith("val/images/")
+    for name in ("cam", "infocam", "infocam_plus", "cam_region"):
+        assert np.load(exported / name / f"{ids[0]}.npy").shape == (224, 224)
+        reference = reference_evaluate_wsol(exported / name, exported / "metadata", "ILSVRC", 0.05)
+        assert 100 * theirs[f"test/{name}/maxboxacc_v2"] == pytest.approx(reference["v2"], abs=1e-9)
+
+
 def test_missing_cub_is_a_clear_error(tmp_path):
     result = run_entry("train.py", tmp_path / "run", "experiment=wsol_cub", f"data.root={tmp_path}", *SMALL,
                        check=False)

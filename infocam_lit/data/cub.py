@@ -30,6 +30,7 @@ from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, LabelledImages
 from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule, wsol_transforms
+from infocam_lit.metrics.wsolevaluation import FRAME
 
 METADATA_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
                   "classes.txt")
@@ -265,7 +266,7 @@ class CUBWSOLDataModule(CUBDataModule):
             self.test_split_names = ("test",)
         self.image_size = crop_size
         self.transforms = wsol_transforms(resize_size, crop_size, eval_transform)
-        self.reference_frame = crop_size if eval_transform == "wsolevaluation" else None
+        self.reference_frame = FRAME if eval_transform == "wsolevaluation" else None
 
     def make_splits(self, meta: CUBMetadata) -> dict[str, torch.Tensor]:
         splits = wsol_splits(meta)

@@ -39,6 +39,7 @@ from infocam_lit.data.image_items import (
 from infocam_lit.data.prior import label_frequencies
 from infocam_lit.data.tensor_loader import TensorBatchLoader
 from infocam_lit.data.wsol_base import WSOL_TEST_SPLITS, ImageFolderDataModule
+from infocam_lit.metrics.wsolevaluation import FRAME
 
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
 MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
@@ -195,7 +196,7 @@ class TinyImageNetDataModule(ImageFolderDataModule):
         self.in_memory, self.seed = in_memory, seed
         self.image_size = 64
         self.transforms = {"train": BoxedTransform([v2.RandomHorizontalFlip()]), "eval": BoxedTransform([])}
-        self.reference_frame = self.image_size  # evaluated at its own 64 x 64: boxes as the files give them
+        self.reference_frame = FRAME  # wsolevaluation's boxes: int(v * 224 / 64), as its evaluator scales them
         self.records: dict[str, tuple[list, list, list]] = {}
         self.images: dict[str, torch.Tensor] = {}  # in_memory: uint8 (N, 3, 64, 64) per split
         self.wnids: list[str] = []

@@ -35,8 +35,9 @@ def wsol_transforms(resize_size: int, crop_size: int, eval_transform: str) -> di
 
 class ImageFolderDataModule(ExperimentDataModule):
     """An image dataset with boxes, unpacked from `archive` into `<root>/<archive.folder>/`. Subclasses
-    set `self.transforms` ({"train", "eval"}) and `self.reference_frame` (the side of the eval resize
-    when it is a plain resize, so eval items also carry wsolevaluation's boxes; else None), provide
+    set `self.transforms` ({"train", "eval"}) and `self.reference_frame` (wsolevaluation's 224 x 224
+    frame when the eval transform is a plain resize, so eval items also carry its boxes scaled into that
+    frame as its evaluator scales them; else None), provide
     `self.dataset(split, transform, reference_frame)` and
     `verify(root, official)` (run on a fresh download before it is put in place; `official` when the
     archive's MD5 is `official_md5`); one test loader per name in `test_split_names`."""

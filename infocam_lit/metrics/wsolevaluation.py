@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+FRAME = 224  # its evaluator compares maps and boxes in a 224 x 224 frame and resizes nothing
 EXTRA_HINT = 'pip install "infocam_lit[wsolevaluation]" (make install includes it)'
 
 

@@ -44,6 +44,7 @@ from infocam_lit.metrics.localization import (
     held_out_threshold,
     maxboxacc,
 )
+from infocam_lit.metrics.wsolevaluation import FRAME
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
@@ -157,10 +158,11 @@ class WSOLModule(ExperimentModule):
         if "full_image_box" in metrics:
             metrics["full_image_box"].update(full_image_boxes(len(images), *images.shape[-2:], device=images.device),
                                              batch["boxes"], batch["box_count"])
+        in_frame = self._wsolevaluation_frame_maps(features, logits, labels, stage) if self.wsolevaluation_boxes else {}
         for name, map_ in scored.items():
             metrics[f"{name}_loc"].update(boxes[name], batch["boxes"], batch["box_count"], correct)
             if f"{name}_maxbox" in metrics:
-                metrics[f"{name}_maxbox"].update(map_, *self._maxbox_truth(batch))
+                metrics[f"{name}_maxbox"].update(in_frame.get(name, map_), *self._maxbox_truth(batch))
             if f"{name}_sweep" in metrics:
                 metrics[f"{name}_sweep"].update(map_, batch["boxes"], batch["box_count"], top1_correct=correct)
         if stage == "test":
@@ -168,6 +170,13 @@ class WSOLModule(ExperimentModule):
                                             "gt_count": batch["box_count"], **maps,
                                             **{f"{name}_boxes": boxes[name] for name in maps}}, EXAMPLES_KEPT)
         return {"features": features.detach(), "logits": logits.detach()}
+
+    def _wsolevaluation_frame_maps(self, features: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor,
+                                   stage: str) -> dict[str, torch.Tensor]:
+        """The maps as wsolevaluation scores them: at its 224 x 224 frame whatever the input size (as
+        export=scoremaps writes them), against its boxes scaled into that frame (`boxes_wsolevaluation`)."""
+        maps = self.localization_maps(features, logits, labels, (FRAME, FRAME))
+        return self._with_baselines(maps) if stage == "test" else maps
 
     def _maxbox_truth(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.wsolevaluation_boxes:

@@ -22,11 +22,9 @@ import torch
 from pytorch_lightning.callbacks import Callback
 
 from infocam_lit.data.wsol_base import ImageFolderDataModule
-from infocam_lit.metrics.wsolevaluation import normalize_scoremap
+from infocam_lit.metrics.wsolevaluation import FRAME, normalize_scoremap
 from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
 from infocam_lit.run.config import ConfigError, require_known
-
-FRAME = 224  # wsolevaluation compares boxes at 224 x 224 and resizes nothing
 
 
 class ScoremapExport(Callback):
