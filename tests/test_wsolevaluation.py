@@ -99,7 +99,8 @@ def test_an_unknown_convention_names_the_valid_ones():
 
 
 def test_eval_items_carry_cubs_boxes_in_wsolevaluations_frame(tmp_path):
-    """CUB's (x, y, w, h) becomes its (x, y, x + w, y + h), scaled to the resize with int()."""
+    """CUB's (x, y, w, h) becomes its (x, y, x + w, y + h), scaled with int() into its evaluator's 224 x 224
+    frame, whatever the crop size (the maps it scores are computed at that frame too)."""
     from infocam_lit.data.image_items import collate_items, read_rgb
     from tests.conftest import datamodule
     from tests.fixture_data import make_cub
@@ -112,8 +113,8 @@ def test_eval_items_carry_cubs_boxes_in_wsolevaluations_frame(tmp_path):
         index = dataset.indices[i]
         height, width = read_rgb(dm.meta.paths[index]).shape[-2:]
         x, y, w, h = xywh[index + 1]
-        expected = [int(x * 64.0 / width), int(y * 64.0 / height), int((x + w) * 64.0 / width),
-                    int((y + h) * 64.0 / height)]
+        expected = [int(x * 224.0 / width), int(y * 224.0 / height), int((x + w) * 224.0 / width),
+                    int((y + h) * 224.0 / height)]
         assert dataset[i]["boxes_wsolevaluation"][0].tolist() == expected
     batch = collate_items([dataset[0], dataset[1]])
     assert batch["boxes_wsolevaluation"].shape == batch["boxes"].shape
