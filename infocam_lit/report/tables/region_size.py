@@ -2,7 +2,9 @@
 
 The runs are `evaluate.py` runs of one command per trained checkpoint,
 
-    python evaluate.py -m ckpt_path=<run>/checkpoints/best.ckpt cam.region_size=1,2,3,4,5
+    python evaluate.py -m experiment=<its experiment> ckpt_path="'<run>/checkpoints/best.ckpt'" cam.region_size=1,2,3,4,5
+
+(quoted: a sweep job's folder name holds `=` and `,`, which Hydra's override grammar would read)
 
 committed under docs/results/table4/region_size/. An evaluate run restores the data, model, loss and
 cam sections of the checkpoint it reads, so its config names the group (dataset, architecture, ADL,
@@ -147,7 +149,8 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         return None
     parts = ["### Region size: trained checkpoints re-evaluated with infoCAM's region R × R (%, mean ± std "
              "over seeds)",
-             "`python evaluate.py -m ckpt_path=<run>/checkpoints/best.ckpt cam.region_size=1,2,3,4,5` per trained "
+             "`python evaluate.py -m experiment=<its experiment> ckpt_path=\"'<run>/checkpoints/best.ckpt'\" "
+             "cam.region_size=1,2,3,4,5` per trained "
              "run; seeds: the checkpoints evaluated at that R. GT-known Loc at the τ chosen on the validation half; "
              "MaxBoxAccV2 at the best τ on test. CAM does not use the region: its columns stay the same at every R."]
     for experiment in EXPERIMENTS:
