@@ -2,7 +2,8 @@
 
 The runs are `evaluate.py` runs of one command per trained checkpoint,
 
-    python evaluate.py -m experiment=<its experiment> ckpt_path="'<run>/checkpoints/best.ckpt'" cam.region_size=1,2,3,4,5
+    python evaluate.py -m experiment=<its experiment> ckpt_path="'<run>/checkpoints/best.ckpt'" \
+        cam.region_size=1,2,3,4,5
 
 (quoted: a sweep job's folder name holds `=` and `,`, which Hydra's override grammar would read)
 
