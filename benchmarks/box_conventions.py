@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.data.image_items import inclusive_to_span, span_to_inclusive  # noqa: E402
-from infocam_lit.localization_metrics import MaxBoxAccV2  # noqa: E402
+from infocam_lit.metrics.localization import MaxBoxAccV2  # noqa: E402
 from infocam_lit.metrics.wsolevaluation import wsolevaluation_boxes  # noqa: E402
 
 FRAME = 224

@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.data.double_mnist import build_canvases  # noqa: E402
-from tests.fixture_data import mnist_like  # noqa: E402
+from tests.helpers.fixture_data import mnist_like  # noqa: E402
 
 
 def loop_canvases(images: np.ndarray, digits: np.ndarray, count: int, rng: np.random.Generator) -> list:

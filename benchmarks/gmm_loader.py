@@ -30,6 +30,8 @@ from infocam_lit.data.gmm import GMMDataModule  # noqa: E402
 from infocam_lit.maths.losses import ClassificationLoss  # noqa: E402
 from infocam_lit.modules.classifier import ClassifierModule  # noqa: E402
 from infocam_lit.nets.mlp import mlp  # noqa: E402
+from infocam_lit.run.schema import section  # noqa: E402
+from infocam_lit.run.schema.maps import LossConfig  # noqa: E402
 
 REPEATS = 3
 BATCH = 512
@@ -48,8 +50,8 @@ def lightning_epoch(loader, dm: GMMDataModule):
     def run():
         warnings.filterwarnings("ignore")  # Lightning's advice (no validation loader, ...): not measured here
         module = ClassifierModule(net={"_target_": "infocam_lit.nets.mlp.mlp", "hidden_sizes": [100, 100, 100]},
-                                  optimizer=ADAM, scheduler=None, loss={"name": "pc_softmax"}, channels_last=False,
-                                  **dm.model_kwargs())
+                                  optimizer=ADAM, scheduler=None, loss=section(LossConfig, name="pc_softmax"),
+                                  channels_last=False, **dm.model_kwargs())
         trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
                              enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
         trainer.fit(module, train_dataloaders=loader)

@@ -8,7 +8,7 @@ export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name --format=csv,noheader
 python3 benchmarks/ddp_throughput.py --gpu
 data=$(mktemp -d)
-python3 -c "import sys; sys.path.insert(0, '.'); from pathlib import Path; from tests.fixture_data import make_cub, make_mnist; make_cub(Path('$data'), num_classes=4, train_per_class=16, test_per_class=8); make_mnist(Path('$data'), n_train=1200, n_test=300)"
+python3 -c "import sys; sys.path.insert(0, '.'); from pathlib import Path; from tests.helpers.fixture_data import make_cub, make_mnist; make_cub(Path('$data'), num_classes=4, train_per_class=16, test_per_class=8); make_mnist(Path('$data'), n_train=1200, n_test=300)"
 ddp="trainer=ddp trainer.devices=1 logger=csv trainer.max_epochs=2"
 python3 train.py experiment=wsol_cub model=resnet50 model.net.pretrained=false "data.root=$data" $ddp \
     data.resize_size=72 data.crop_size=64 hydra.run.dir="$data/wsol" 2>&1 | tail -1

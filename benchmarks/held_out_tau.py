@@ -25,6 +25,8 @@ from infocam_lit.maths.boxes import boxes_from_maps  # noqa: E402
 from infocam_lit.metrics.localization import ThresholdSweep, pointing_hits  # noqa: E402
 from infocam_lit.modules.wsol import WSOLModule  # noqa: E402
 from infocam_lit.nets.wsol import small_gap_cnn  # noqa: E402
+from infocam_lit.run.schema import section  # noqa: E402
+from infocam_lit.run.schema.maps import CamConfig, LossConfig  # noqa: E402
 
 
 def timed(fn, device: str) -> float:
@@ -38,10 +40,11 @@ def timed(fn, device: str) -> float:
 
 
 def wsol(device: str, batch: int) -> None:
-    cam = {"region_size": 4, "threshold": 0.2, "threshold_step": 0.01}
+    cam = section(CamConfig, region_size=4)
     net = {"_target_": "infocam_lit.nets.wsol.resnet50", "pretrained": False}
     sgd = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.01}
-    module = WSOLModule(net, sgd, None, 10.0, {"name": "softmax"}, cam, False, 200, [1 / 200] * 200, 224)
+    module = WSOLModule(net, sgd, None, 10.0, section(LossConfig, name="softmax"), cam, False, 200, [1 / 200] * 200,
+                        224, None)
     module = module.to(device).eval()
     images = torch.randn(batch, 3, 224, 224, device=device)
     batch_dict = {"image": images, "label": torch.randint(0, 200, (batch,), device=device)}

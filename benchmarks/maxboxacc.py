@@ -4,7 +4,7 @@ batches of 32; benchmarks/box_conventions.py's scenes), per map:
 - the cv2 loop: wsolevaluation's evaluator as it runs, per image and threshold cv2.threshold,
   cv2.findContours and boundingRect, then the IoU of every box (infocam_lit/metrics/wsolevaluation.py),
   the loop the WSOL field uses and the anchor of the speed goal;
-- the scipy loop: per image and threshold scipy.ndimage.label and find_objects (tests/reference_wsol.py),
+- the scipy loop: per image and threshold scipy.ndimage.label and find_objects (tests/helpers/reference_wsol.py),
   the obvious version in the project's convention, which ours must equal.
 Ours and the scipy loop share the box convention, so their best IoU per image and threshold must be the
 same; the cv2 loop uses wsolevaluation's convention (its MaxBoxAccV2 is printed beside, not compared).
@@ -31,7 +31,8 @@ from timing import best_of_turns  # noqa: E402
 
 from infocam_lit.maths.boxes import normalize_maps  # noqa: E402
 from infocam_lit.maths.threshold_sweep import best_iou_per_threshold  # noqa: E402
-from infocam_lit.metrics.localization import MaxBoxAccV2, threshold_grid  # noqa: E402
+from infocam_lit.metrics.functional import threshold_grid  # noqa: E402
+from infocam_lit.metrics.localization import MaxBoxAccV2  # noqa: E402
 from infocam_lit.metrics.wsolevaluation import require_cv2  # noqa: E402
 from tests import reference_wsol  # noqa: E402
 

@@ -28,7 +28,7 @@ from torchvision import datasets, transforms
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from infocam_lit.data.mnist import MNISTDataModule, normalize  # noqa: E402
 from infocam_lit.nets.mnist_cnn import mnist_cnn  # noqa: E402
-from tests.fixture_data import make_mnist  # noqa: E402
+from tests.helpers.fixture_data import make_mnist  # noqa: E402
 
 
 def batches_per_second(loader, prepare, batches: int, step=None) -> float:

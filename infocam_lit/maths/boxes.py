@@ -36,7 +36,18 @@ BACKGROUND = -1
 
 def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
     """Per-image min-max normalisation to [0, 1] (float32) over the finite pixels, NaN at the non-finite
-    ones; a map whose finite pixels are all equal (a constant map) becomes zeros there."""
+    ones; a map whose finite pixels are all equal (a constant map) becomes zeros there.
+
+    Args:
+        maps: (B, H, W) maps of any float dtype.
+
+    Returns:
+        (B, H, W) float32 maps in [0, 1], NaN where `maps` is not finite.
+
+    Example:
+        >>> normalize_maps(torch.tensor([[[1.0, 3.0], [5.0, float("inf")]]])).tolist()
+        [[[0.0, 0.5], [1.0, nan]]]
+    """
     return normalize_finite(maps)[0]
 
 
@@ -150,12 +161,42 @@ def mask_boxes(mask: torch.Tensor) -> torch.Tensor:
 
 def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
     """(B, H, W) maps already at image size -> (B, 4) long boxes (SPEC §4.2); non-finite pixels (NaN after
-    normalisation) are never above the threshold."""
+    normalisation) are never above the threshold.
+
+    Args:
+        maps: (B, H, W) maps at image size.
+        threshold: the fraction of each map's min-max range a pixel must exceed.
+
+    Returns:
+        (B, 4) long inclusive boxes (x0, y0, x1, y1) of the largest 8-connected component above the
+        threshold, (0, 0, 0, 0) where no pixel is above it.
+
+    Example:
+        >>> maps = torch.zeros(1, 5, 6)
+        >>> maps[0, 0, 0] = 1.0  # one pixel: a smaller component than the block below
+        >>> maps[0, 2:4, 2:5] = 0.8
+        >>> boxes_from_maps(maps, threshold=0.5)
+        tensor([[2, 2, 4, 3]])
+    """
     return largest_component_boxes(normalize_maps(maps) > threshold)
 
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """IoU of paired inclusive boxes, (N, 4) x (N, 4) -> (N,); the intersection is clamped at 0."""
+    """IoU of paired inclusive boxes, (N, 4) x (N, 4) -> (N,); the intersection is clamped at 0.
+
+    Args:
+        a: (N, 4) inclusive pixel boxes (x0, y0, x1, y1).
+        b: (N, 4) boxes paired with `a` row by row.
+
+    Returns:
+        (N,) float64 IoU of each pair, 0 where the union is empty.
+
+    Example:
+        >>> a = torch.tensor([[0, 0, 1, 1], [0, 0, 1, 1]])
+        >>> b = torch.tensor([[0, 0, 1, 1], [1, 1, 2, 2]])
+        >>> [round(iou, 4) for iou in box_iou(a, b).tolist()]  # the second pair shares 1 of 7 pixels
+        [1.0, 0.1429]
+    """
     a, b = a.double(), b.double()
     width = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0]) + 1).clamp_min(0)
     height = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1]) + 1).clamp_min(0)

@@ -36,7 +36,23 @@ PLUS_MODES = ("paper", "legacy")
 
 
 def region_sum(maps: torch.Tensor, region_size: int, region_mode: str = "same") -> torch.Tensor:
-    """Sum over the R x R window at every location of (B, C, h, w) maps (SPEC §4.1)."""
+    """Sum over the R x R window at every location of (B, C, h, w) maps (SPEC §4.1, the S_y of Eq. 14).
+
+    Args:
+        maps: (B, C, h, w) maps.
+        region_size: R, the window's side; 1 returns `maps` itself.
+        region_mode: "same" (zero padding, (R-1)//2 cells before and R//2 after: h x w kept) or "legacy"
+            (the authors' full convolution: (h+R-1) x (w+R-1)).
+
+    Returns:
+        The window sums, (B, C, h, w) for "same", (B, C, h+R-1, w+R-1) for "legacy".
+
+    Example:
+        >>> region_sum(torch.ones(1, 1, 3, 3), region_size=2)[0, 0]
+        tensor([[4., 4., 2.],
+                [4., 4., 2.],
+                [2., 2., 1.]])
+    """
     if region_size == 1:
         return maps
     r = region_size
@@ -57,7 +73,34 @@ def _weighted_map(features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor
 def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor, method: str,
                  region_size: int = 1, region_mode: str = "same", plus_mode: str = "paper",
                  logits: torch.Tensor | None = None) -> torch.Tensor:
-    """One map per image for `classes`, (B, h', w'); see the module docstring."""
+    """One map per image for `classes`: CAM (Eq. 12), infoCAM (Eq. 14) or infoCAM+ (Eq. 15); see the
+    module docstring.
+
+    Args:
+        features: (B, K, h, w) last convolutional features, before global average pooling.
+        weight: (M, K) weight of the final linear layer.
+        classes: (B,) the class to map per image.
+        method: "cam", "infocam" or "infocam_plus".
+        region_size: R of the region sum (1: none, the plain CAM of Eq. 12).
+        region_mode: "same" or "legacy", as in `region_sum`.
+        plus_mode: infoCAM+'s subtracted class: "paper" (the lowest region sum at each location) or
+            "legacy" (the lowest logit of the image, which needs `logits`).
+        logits: (B, M) logits, for plus_mode="legacy" only.
+
+    Returns:
+        (B, h', w') maps, h' x w' = h x w but for region_mode="legacy" and R > 1.
+
+    Example:
+        >>> features = torch.arange(8.0).view(1, 2, 2, 2)
+        >>> weight = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> compute_maps(features, weight, torch.tensor([0]), "cam")
+        tensor([[[0., 1.],
+                 [2., 3.]]])
+        >>> # infoCAM of class 0: the CAM of w_0 - mean(w_1, w_2) = (0.5, -1)
+        >>> compute_maps(features, weight, torch.tensor([0]), "infocam")
+        tensor([[[-4.0000, -4.5000],
+                 [-5.0000, -5.5000]]])
+    """
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not known; valid: {', '.join(METHODS)}")
     if region_size < 1:
@@ -88,7 +131,30 @@ def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.
                    plus_mode: str = "paper", upsample: str = "bicubic",
                    logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Several maps from one set of features, each upsampled to `size` (B, H, W), in float32 even
-    under mixed precision. `variants` maps a name to (method, region size)."""
+    under mixed precision. `variants` maps a name to (method, region size).
+
+    Args:
+        features, weight, classes, region_mode, plus_mode, logits: as in `compute_maps`.
+        variants: name -> (method, region size), one map each.
+        size: (H, W), the image size the maps are upsampled to.
+        upsample: F.interpolate's mode ("bicubic", "bilinear", "nearest", ...).
+
+    Returns:
+        name -> (B, H, W) float32 maps.
+
+    Example:
+        >>> features = torch.arange(8.0).view(1, 2, 2, 2)
+        >>> weight = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> variants = {"cam": ("cam", 1), "infocam_r2": ("infocam", 2)}
+        >>> maps = upsampled_maps(features, weight, torch.tensor([0]), variants, size=(4, 4), upsample="nearest")
+        >>> {name: tuple(m.shape) for name, m in maps.items()}
+        {'cam': (1, 4, 4), 'infocam_r2': (1, 4, 4)}
+        >>> maps["cam"][0]
+        tensor([[0., 0., 1., 1.],
+                [0., 0., 1., 1.],
+                [2., 2., 3., 3.],
+                [2., 2., 3., 3.]])
+    """
     features, weight = features.float(), weight.float()
     logits = logits.float() if logits is not None else None
     maps = {}

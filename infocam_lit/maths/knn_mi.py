@@ -63,7 +63,26 @@ def knn_mi_terms(x: np.ndarray, y: np.ndarray, k: int = 3, method: str = "auto")
 
 
 def knn_mi(x: np.ndarray, y: np.ndarray, k: int = 3, method: str = "auto") -> tuple[float, float]:
-    """The estimate (nats) and its standard error from the per-point terms."""
+    """The estimate (nats) and its standard error from the per-point terms.
+
+    Args:
+        x: (N, d) or (N,) continuous points.
+        y: (N,) integer labels.
+        k: neighbours per point, capped at N_y - 1 within a label of N_y points.
+        method: "kdtree", "brute" (blocks of BLAS distances) or "auto" (the tree up to BRUTE_FORCE_DIM
+            dimensions); both give the same answer.
+
+    Returns:
+        (estimate of I(X;Y) in nats, its standard error).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> y = rng.integers(0, 2, 1000)
+        >>> x = y + 0.1 * rng.standard_normal(1000)  # two labels far apart: I(X;Y) = log 2 = 0.693 nats
+        >>> estimate, error = knn_mi(x, y)
+        >>> round(estimate, 2), error < 0.01
+        (0.69, True)
+    """
     terms = knn_mi_terms(x, y, k, method)
     return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
 

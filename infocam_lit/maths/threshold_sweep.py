@@ -1,31 +1,28 @@
-"""Every threshold of a grid at once: the boxes of the connected components of `normalised map > tau`
-(8-connectivity) for each tau, without labelling one mask per threshold (SPEC §4.2, §7.2).
+"""Every threshold of a grid at once: the boxes of the connected components of `normalised map > tau` (8-connectivity)
+for each tau, without labelling one mask per threshold (SPEC §4.2, §7.2).
 
-Only a pixel's level matters, the number of thresholds it is above: it is in the mask at the k-th
-smallest threshold iff k < level. So:
-1. Basins: each pixel climbs to the largest of its 3x3 neighbourhood (a max over shifted views of
-   64-bit keys: value, then position), and pointer jumping takes it to its peak. The climb never goes
-   down, so the part of a basin above any threshold is connected to its peak.
-2. Per basin and level, the box of its pixels (first and last pixel in raster order, smallest and
-   largest x), then a cumulative min / max from the top: the box of its part above each threshold.
-   The same for the pixel count (the largest component's rules).
-3. Two basins touch above threshold k when two adjacent pixels of theirs are both above it: their
-   saddle (the best such pair's lower level) exceeds k.
-4. The components at every threshold at once: one node per (basin, threshold) where the basin has
-   pixels, an edge per touching pair and threshold below its saddle, labelled by min-label hooking
-   and pointer jumping; a component's box is the union of its nodes' boxes.
-Every step is a whole-tensor operation on the maps' device: no per-threshold loop, no copy to the
-host but the loops' convergence checks and the grid's spacing check (T numbers). Pathological maps
-(pure noise: thousands of basins per map) are split into smaller batches so that the node count stays
-bounded. On a CPU, allocating a large temporary costs about as much as a pass over it, so the
-per-pixel steps write in place where they can.
+Only a pixel's level matters, the number of thresholds it is above: it is in the mask at the k-th smallest threshold
+iff k < level. So:
+1. Basins: each pixel climbs to the largest of its 3x3 neighbourhood (a max over shifted views of 64-bit keys:
+   value, then position), and pointer jumping takes it to its peak. The climb never goes down, so the part of a
+   basin above any threshold is connected to its peak.
+2. Per basin and level, the box of its pixels (first and last pixel in raster order, smallest and largest x), then a
+   cumulative min / max from the top: the box of its part above each threshold. The same for the pixel count (the
+   largest component's rules).
+3. Two basins touch above threshold k when two adjacent pixels of theirs are both above it: their saddle (the best
+   such pair's lower level) exceeds k.
+4. The components at every threshold at once: one node per (basin, threshold) where the basin has pixels, an edge
+   per touching pair and threshold below its saddle, labelled by min-label hooking and pointer jumping; a
+   component's box is the union of its nodes' boxes.
+Every step is a whole-tensor operation on the maps' device: no per-threshold loop, no copy to the host but the
+loops' convergence checks and the grid's spacing check (T numbers). Pathological maps (pure noise: thousands of
+basins per map) are split into smaller batches so that the node count stays bounded. On a CPU, allocating a large
+temporary costs about as much as a pass over it, so the per-pixel steps write in place where they can.
 
-Non-finite pixels (NaN, +inf, -inf) follow boxes_from_maps' rule: background at every threshold, the
-min-max normalisation taken over the finite pixels only (boxes.normalize_finite), so a map with no finite
-pixel is empty at every threshold. Here they get level 0 and the smallest keys of the climb (below every
-finite value, above the border), so they never lead a finite pixel's climb away from its peak. Maps
-without them take none of these steps.
-"""
+Non-finite pixels (NaN, +inf, -inf) follow boxes_from_maps' rule: background at every threshold, the min-max
+normalisation taken over the finite pixels only (boxes.normalize_finite), so a map with no finite pixel is empty at
+every threshold. Here they get level 0 and the smallest keys of the climb (below every finite value, above the
+border), so they never lead a finite pixel's climb away from its peak. Maps without them take none of these steps."""
 
 from __future__ import annotations
 
@@ -88,14 +85,12 @@ def _in_parts(maps, thresholds, gt_boxes, gt_count, every_component: bool, large
 def best_iou_per_threshold(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torch.Tensor,
                            gt_count: torch.Tensor) -> torch.Tensor:
     """(B, T): per image and threshold, the best IoU of any component's box with any real GT box."""
-    best, _ = threshold_sweep(maps, thresholds, gt_boxes, gt_count, largest=False)
-    return best
+    return threshold_sweep(maps, thresholds, gt_boxes, gt_count, largest=False)[0]
 
 
 def largest_component_boxes_per_threshold(maps: torch.Tensor, thresholds: torch.Tensor) -> torch.Tensor:
     """(B, T, 4): boxes_from_maps(maps, tau) for every tau of `thresholds`, from one pass over the pixels."""
-    _, boxes = threshold_sweep(maps, thresholds, every_component=False)
-    return boxes
+    return threshold_sweep(maps, thresholds, every_component=False)[1]
 
 
 def _levels(values: torch.Tensor, thresholds: torch.Tensor) -> torch.Tensor:

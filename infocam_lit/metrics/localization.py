@@ -8,30 +8,44 @@ counts, so they reduce exactly across DDP ranks (never an average of averages).
   best candidate reaches IoU >= delta; MaxBoxAcc(delta) is the best tau for the
   whole dataset, and V2 the mean over delta in {0.3, 0.5, 0.7}.
 - ThresholdSweep: the same sweep, per label, also counting the fixed-threshold rule's hits (the
-  largest component's box) at every threshold, so a threshold chosen on the validation split can
-  be applied to the test split (held-out tau, SPEC §7.2; Choe et al.'s protocol).
+  largest component's box) at every threshold on a validation split and a test split, so that the
+  threshold chosen on the first is applied to the second (held-out tau, SPEC §7.2; Choe et al.'s protocol).
 - FixedBoxAccuracy: one given box per image (the whole-image baseline) at IoU 0.3, 0.5 and 0.7.
 - pointing_hits: the pointing game (Zhang et al., ECCV 2016).
 
-Example:
-    >>> metric = LocalizationAccuracy()
-    >>> metric.update(pred_boxes, gt_boxes, gt_count, top1_correct)
-    >>> metric.compute()["gt_known_loc"]
+Each compute() returns finished scores; the reductions are the plain functions of metrics/functional.py.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torchmetrics import Metric
 
 from infocam_lit.maths.boxes import best_iou
 from infocam_lit.maths.threshold_sweep import threshold_sweep
+from infocam_lit.metrics.functional import held_out_threshold, maxboxacc, threshold_grid
 from infocam_lit.metrics.wsolevaluation import require_cv2, wsolevaluation_hits
 
 
 class LocalizationAccuracy(Metric):
+    """GT-known Loc and Top-1 Loc from one predicted box per image.
+
+    Args:
+        iou_threshold: the IoU with a ground-truth box that counts as localised (0.5).
+
+    update(pred_boxes (B, 4), gt_boxes (B, K, 4), gt_count (B,) real GT boxes, top1_correct (B,));
+    compute() returns gt_known_loc (IoU >= iou_threshold with a GT box) and top1_loc (that, and the
+    top-1 class correct), fractions of the images seen.
+
+    Example:
+        >>> metric = LocalizationAccuracy()
+        >>> gt = torch.tensor([[[0.0, 0.0, 9.0, 9.0]], [[0.0, 0.0, 9.0, 9.0]]])
+        >>> metric.update(torch.tensor([[0, 0, 9, 9], [0, 0, 3, 3]]), gt, torch.tensor([1, 1]),
+        ...               torch.tensor([False, True]))
+        >>> {key: value.item() for key, value in metric.compute().items()}
+        {'gt_known_loc': 0.5, 'top1_loc': 0.0}
+    """
+
     full_state_update = False
 
     def __init__(self, iou_threshold: float = 0.5, **kwargs):
@@ -77,58 +91,31 @@ class FixedBoxAccuracy(Metric):
         return {"gt_known_loc": rates[self.iou_thresholds.index(0.5)], "maxboxacc_v2": rates.mean()}
 
 
-def threshold_grid(step: float, device: torch.device | None = None) -> torch.Tensor:
-    """The thresholds 0, step, 2 step, ... below 1 (float64): 0, 0.01, ..., 0.99 by default; as many as
-    numpy's arange(0, 1, step) (wsolevaluation's grid), so 0.3 gives 0, 0.3, 0.6, 0.9."""
-    return torch.arange(math.ceil(1 / step), dtype=torch.float64, device=device) * step
-
-
-def first_best(hits: torch.Tensor) -> int:
-    """The index of the largest value of a 1-D tensor, ties to the first (on an ascending grid: the
-    smallest threshold), whatever argmax does on a device."""
-    index = torch.arange(len(hits), device=hits.device)
-    return int(torch.where(hits == hits.max(), index, len(hits)).min())
-
-
-def maxboxacc(component_hits: torch.Tensor, count: torch.Tensor, thresholds: torch.Tensor,
-              iou_thresholds: tuple[float, ...]) -> dict[str, torch.Tensor]:
-    """MaxBoxAcc(delta) (best threshold for the whole set, ties to the smallest), its threshold, and
-    V2 = their mean, from the hits (D, T) of the best component's box at each delta and threshold."""
-    result = {}
-    for delta, hits in zip(iou_thresholds, component_hits, strict=True):
-        index = first_best(hits)  # on the counts, so an empty set (count 0) still has a threshold
-        result[f"maxboxacc_iou{round(100 * delta)}"] = hits[index] / count
-        result[f"best_tau_iou{round(100 * delta)}"] = thresholds[index]
-    result["maxboxacc_v2"] = torch.stack([result[f"maxboxacc_iou{round(100 * d)}"] for d in iou_thresholds]).mean()
-    return result
-
-
-def held_out_threshold(val: dict[str, torch.Tensor], test: dict[str, torch.Tensor],
-                       thresholds: torch.Tensor) -> dict[str, torch.Tensor] | None:
-    """Choose tau on one split and apply it to another (SPEC §7.2; Choe et al., CVPR 2020): from two
-    ThresholdSweep results, the threshold with the most fixed-rule hits on `val` over all labels (ties
-    to the smallest), and `test`'s accuracy there: overall (box_acc, box_top1_acc) and per label
-    (box_acc_per_label). None when `val` saw nothing."""
-    if val["count"].sum() == 0:
-        return None
-    index = first_best(val["box_hits"].sum(0))
-    count = test["count"]
-    return {"val_tau": thresholds[index], "box_acc": test["box_hits"][:, index].sum() / count.sum(),
-            "box_top1_acc": test["box_top1_hits"][:, index].sum() / count.sum(),
-            "box_acc_per_label": test["box_hits"][:, index] / count}
-
-
 class ThresholdSweep(Metric):
-    """Localisation at every threshold of a grid, per label, as sums (SPEC §4.2 and §7.2).
+    """Localisation at every threshold of a grid, per label, on a test split and on a validation split
+    that chooses the threshold (SPEC §4.2 and §7.2).
 
-    States, L labels (1 for single-label data), T thresholds, D IoU levels:
+    update(..., split="test") counts, L labels (1 for single-label data), T thresholds, D IoU levels:
     - box_hits (L, T): the fixed-threshold rule at each threshold (the largest component's box,
-      IoU >= `iou_threshold` with a GT box), and box_top1_hits: that and a correct top-1 class. A
-      threshold chosen on one split's box_hits is applied to another's (held-out tau).
-    - component_hits (L, D, T): MaxBoxAcc's, the best of every component's box at IoU >= delta.
+      IoU >= `iou_threshold` with a GT box), and box_top1_hits: that and a correct top-1 class;
+    - component_hits (L, D, T): MaxBoxAcc's, the best of every component's box at IoU >= delta;
     - count (L,): the images (or image-label pairs) seen.
-    compute() returns these sums (torchmetrics squeezes a one-element state, so sum over labels rather
-    than index them); `maxboxacc` and `held_out_threshold` turn them into scores.
+    update(..., split="val") counts the fixed-threshold rule only (val_box_hits, val_count).
+
+    compute() returns MaxBoxAccV2 of the test split (with `every_component`; per label too when L > 1:
+    `<key>_per_label`) and, once a validation split was seen (with `largest_box`), the held-out tau and
+    the test split's GT-known and Top-1 Loc there (metrics/functional.py: maxboxacc, held_out_threshold).
+
+    Example:
+        >>> maps = torch.zeros(1, 8, 8)
+        >>> maps[0, 2:6, 2:6] = 1.0
+        >>> gt = torch.tensor([[[2.0, 2.0, 5.0, 5.0]]])
+        >>> sweep = ThresholdSweep(threshold_step=0.5)
+        >>> sweep.update(maps, gt, torch.tensor([1]), split="val")
+        >>> sweep.update(maps, gt, torch.tensor([1]), top1_correct=torch.tensor([True]))
+        >>> values = sweep.compute()
+        >>> values["maxboxacc_v2"].item(), values["val_tau"].item(), values["gt_known_loc_val_tau"].item()
+        (1.0, 0.0, 1.0)
     """
 
     full_state_update = False
@@ -141,21 +128,31 @@ class ThresholdSweep(Metric):
         self.iou_thresholds, self.iou_threshold = tuple(iou_thresholds), iou_threshold
         self.num_labels, self.largest_box, self.every_component = num_labels, largest_box, every_component
         count = len(self.thresholds)
-        self.add_state("box_hits", torch.zeros(num_labels, count, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("box_top1_hits", torch.zeros(num_labels, count, dtype=torch.float64), dist_reduce_fx="sum")
+        for name in ("box_hits", "box_top1_hits", "val_box_hits"):
+            self.add_state(name, torch.zeros(num_labels, count, dtype=torch.float64), dist_reduce_fx="sum")
         self.add_state("component_hits", torch.zeros(num_labels, len(self.iou_thresholds), count,
                                                      dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("count", torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
+        for name in ("count", "val_count"):
+            self.add_state(name, torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
 
     def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor,
-               labels: torch.Tensor | None = None, top1_correct: torch.Tensor | None = None) -> None:
-        """maps (B, H, W) at image size, GT boxes (B, K, 4) with gt_count (B,) real ones, the label of
-        each map (B,) when num_labels > 1, and whether its top-1 class is correct (B,) if known."""
+               labels: torch.Tensor | None = None, top1_correct: torch.Tensor | None = None,
+               split: str = "test") -> None:
+        """Args:
+            maps: (B, H, W) at image size.
+            gt_boxes, gt_count: GT boxes (B, K, 4), of which gt_count (B,) are real.
+            labels: (B,) the label of each map when num_labels > 1.
+            top1_correct: (B,) whether its top-1 class is correct, if known.
+            split: "test" (scored) or "val" (chooses the threshold).
+        """
+        if split not in ("test", "val"):
+            raise ValueError(f"split={split!r}; valid: test, val")
         if len(maps) == 0:
             return
         labels = torch.zeros(len(maps), dtype=torch.long, device=maps.device) if labels is None else labels
+        test = split == "test"
         best, boxes = threshold_sweep(maps, self.thresholds.to(maps.device), gt_boxes, gt_count,
-                                      self.every_component, self.largest_box)
+                                      self.every_component and test, self.largest_box)
         if best is not None:
             deltas = torch.tensor(self.iou_thresholds, dtype=torch.float64, device=best.device)
             hit = (best[:, None, :] >= deltas[None, :, None]).double()  # (B, D, T)
@@ -165,14 +162,26 @@ class ThresholdSweep(Metric):
             repeated = gt_boxes.repeat_interleave(t, 0)
             hit = (best_iou(boxes.reshape(-1, 4), repeated, gt_count.repeat_interleave(t)) >= self.iou_threshold)
             hit = hit.view(n, t).double()
-            self.box_hits.index_add_(0, labels, hit)
-            if top1_correct is not None:
+            (self.box_hits if test else self.val_box_hits).index_add_(0, labels, hit)
+            if top1_correct is not None and test:
                 self.box_top1_hits.index_add_(0, labels, hit * top1_correct.double()[:, None])
-        self.count += torch.bincount(labels, minlength=self.num_labels).double()
+        (self.count if test else self.val_count).add_(torch.bincount(labels, minlength=self.num_labels).double())
 
     def compute(self) -> dict[str, torch.Tensor]:
-        states = ("box_hits", "box_top1_hits", "component_hits", "count")
-        return {name: getattr(self, name).clone() for name in states}
+        values = {}
+        if self.every_component:
+            values |= maxboxacc(self.component_hits.sum(0), self.count.sum(), self.thresholds, self.iou_thresholds)
+            if self.num_labels > 1:
+                labels = [maxboxacc(hits, count, self.thresholds, self.iou_thresholds)
+                          for hits, count in zip(self.component_hits, self.count, strict=True)]
+                values |= {f"{key}_per_label": torch.stack([label[key] for label in labels])
+                           for key in labels[0] if key.startswith("maxboxacc")}
+        if self.largest_box and self.val_count.sum() > 0:
+            values |= held_out_threshold(self.val_box_hits, self.box_hits, self.box_top1_hits, self.count,
+                                         self.thresholds)
+            if self.num_labels == 1:
+                del values["gt_known_loc_val_tau_per_label"]
+        return values
 
 
 BOX_CONVENTIONS = ("infocam_lit", "wsolevaluation")
@@ -184,7 +193,21 @@ class MaxBoxAccV2(ThresholdSweep):
 
     box_convention="infocam_lit" (SPEC §4.2): any maps at image size and inclusive GT corners.
     box_convention="wsolevaluation": wsolevaluation's computation exactly (metrics/wsolevaluation.py),
-    for maps in [0, 1] at image size and GT boxes already in its convention; needs OpenCV."""
+    for maps in [0, 1] at image size and GT boxes already in its convention; needs OpenCV.
+
+    Args:
+        threshold_step: the spacing of the threshold grid 0, step, ... below 1.
+        iou_thresholds: the IoU levels delta averaged into maxboxacc_v2.
+        box_convention: "infocam_lit" or "wsolevaluation".
+
+    Example:
+        >>> maps = torch.zeros(1, 8, 8)
+        >>> maps[0, 2:6, 2:6] = 1.0
+        >>> metric = MaxBoxAccV2(threshold_step=0.1)
+        >>> metric.update(maps, torch.tensor([[[2.0, 2.0, 7.0, 5.0]]]), torch.tensor([1]))
+        >>> {key: round(value.item(), 4) for key, value in metric.compute().items() if key.startswith("maxbox")}
+        {'maxboxacc_iou30': 1.0, 'maxboxacc_iou50': 1.0, 'maxboxacc_iou70': 0.0, 'maxboxacc_v2': 0.6667}
+    """
 
     def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7),
                  box_convention: str = "infocam_lit", **kwargs):
@@ -202,9 +225,6 @@ class MaxBoxAccV2(ThresholdSweep):
         hits = wsolevaluation_hits(maps, gt_boxes, gt_count, self.thresholds, self.iou_thresholds)
         self.component_hits[0] += hits.sum(0)
         self.count[0] += len(maps)
-
-    def compute(self) -> dict[str, torch.Tensor]:
-        return maxboxacc(self.component_hits[0], self.count[0], self.thresholds, self.iou_thresholds)
 
 
 def pointing_hits(maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor) -> torch.Tensor:

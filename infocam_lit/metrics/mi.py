@@ -13,13 +13,7 @@ import torch
 from torchmetrics import Metric
 
 from infocam_lit.maths.mi_readout import pmi_under_prior
-
-
-def mean_and_std_error(total: torch.Tensor, total_sq: torch.Tensor, count: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """Mean of N values and its standard error std / sqrt(N), from their sum and sum of squares."""
-    mean = total / count
-    variance = (total_sq / count - mean**2).clamp_min(0) * count / (count - 1).clamp_min(1)
-    return mean, (variance / count).sqrt()
+from infocam_lit.metrics.functional import mean_and_std_error
 
 
 def _chunks(state) -> list[torch.Tensor]:

@@ -51,10 +51,8 @@ class ClassifierModule(ExperimentModule):
         self.save_hyperparameters()
         sizes = {"num_classes": num_classes, **({} if input_dim is None else {"input_dim": input_dim})}
         self.net = build_net(net, **sizes)
-        self.aux_loss_weight = float(net.get("aux_loss_weight", 0.0))
         self.loss_name = LossName(loss["name"]).value
-        self.tau = float(loss.get("tau", 1.0))
-        self.posthoc_tau = float(loss.get("posthoc_tau", 1.0))  # checkpoints of older runs lack it
+        self.tau, self.posthoc_tau = float(loss["tau"]), float(loss["posthoc_tau"])
         self.criterion = ClassificationLoss(self.loss_name, class_prior, self.tau)
         self.register_buffer("log_prior", torch.tensor(class_prior, dtype=torch.float64).log(), persistent=False)
         self.val_loss = MeanMetric()
@@ -100,7 +98,7 @@ class ClassifierModule(ExperimentModule):
         out = self(x)
         if isinstance(out, tuple):  # (logits, auxiliary logits), e.g. Inception-V3 in training
             logits, aux_logits = out
-            loss = self.criterion(logits, y) + self.aux_loss_weight * self.criterion(aux_logits, y)
+            loss = self.criterion(logits, y) + self.net.aux_loss_weight * self.criterion(aux_logits, y)
         else:
             loss = self.criterion(out, y)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(y))

@@ -31,7 +31,7 @@ from infocam_lit.maths.boxes import best_iou, boxes_from_maps
 from infocam_lit.maths.cam import upsampled_maps
 from infocam_lit.maths.multilabel_losses import MultiLabelLoss
 from infocam_lit.metrics.counts import HitsPerLabel, MultiLabelCounts
-from infocam_lit.metrics.localization import ThresholdSweep, held_out_threshold, maxboxacc, pointing_hits
+from infocam_lit.metrics.localization import ThresholdSweep, pointing_hits
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
@@ -40,6 +40,10 @@ from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.summary import digits_line
 
 MAPS = {"cam": False, "infocam": True}  # name -> with the region sum
+# the sweep's values as this experiment names them (its box rule has no top-1 class to score)
+RENAMED = {"gt_known_loc_val_tau": "loc_acc_val_tau"}
+NOT_LOGGED = ("top1_loc_val_tau",)
+PER_LABEL = "_per_label"
 EXAMPLES_KEPT = 8
 
 
@@ -58,11 +62,9 @@ class MultiLabelLocalizationModule(ExperimentModule):
         self.metrics = nn.ModuleDict({stage: nn.ModuleDict({
             "labels": MultiLabelCounts(num_labels), **{name: HitsPerLabel(num_labels) for name in MAPS}})
             for stage in ("val", "test")})
-        step = cam.get("threshold_step", 0.01)
-        # the test stage's sweeps: on the validation canvases (to choose tau) and on the test canvases
-        self.sweeps = nn.ModuleDict({split: nn.ModuleDict({
-            name: ThresholdSweep(step, num_labels=num_labels, every_component=split == "test") for name in MAPS})
-            for split in ("val", "test")})
+        # the test stage's sweeps: over the validation canvases (to choose tau) and the test canvases
+        self.sweeps = nn.ModuleDict({name: ThresholdSweep(cam["threshold_step"], num_labels=num_labels)
+                                     for name in MAPS})
         self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
         self.use_channels_last(channels_last)
 
@@ -79,7 +81,7 @@ class MultiLabelLocalizationModule(ExperimentModule):
         """CAM and infoCAM of `label` for feature rows `image`, upsampled to `size`."""
         variants = {name: ("cam", self.cam["region_size"] if with_region else 1) for name, with_region in MAPS.items()}
         return upsampled_maps(features[image], self.net.fc.weight, label, variants, size,
-                              self.cam.get("region_mode", "same"), upsample=self.cam.get("upsample", "bicubic"))
+                              self.cam["region_mode"], upsample=self.cam["upsample"])
 
     def _digit_maps(self, batch: dict) -> tuple:
         """The logits, and for every digit present in an image (a pair): its image, its label, the
@@ -101,10 +103,10 @@ class MultiLabelLocalizationModule(ExperimentModule):
         metrics = self.metrics[stage]
         metrics["labels"].update(logits > 0, labels > 0.5)
         for name, map_ in maps.items():
-            boxes = boxes_from_maps(map_, self.cam.get("threshold", 0.2))
+            boxes = boxes_from_maps(map_, self.cam["threshold"])
             metrics[name].update(best_iou(boxes, gt, count) >= 0.5, label)
             if stage == "test":
-                self.sweeps["test"][name].update(map_, gt, count, label)
+                self.sweeps[name].update(map_, gt, count, label)
                 self.pointing[name].update(pointing_hits(map_, gt, count), label)
                 keep_first(self.test_examples, {name: map_, f"{name}_boxes": boxes}, EXAMPLES_KEPT)
         if stage == "test":
@@ -120,7 +122,7 @@ class MultiLabelLocalizationModule(ExperimentModule):
         if split == "val":  # the validation canvases, only to choose each map's tau
             _, _, label, maps, gt, count = self._digit_maps(batch)
             for name, map_ in maps.items():
-                self.sweeps["val"][name].update(map_, gt, count, label)
+                self.sweeps[name].update(map_, gt, count, label, split="val")
         else:
             self._evaluate(batch, "test")
 
@@ -159,28 +161,17 @@ class MultiLabelLocalizationModule(ExperimentModule):
         per digit (key pattern test/<map>/<name>_digit/<k>)."""
         values = {}
         for name in MAPS:
-            test, val = self.sweeps["test"][name].compute(), self.sweeps["val"][name].compute()
-            sweep = self.sweeps["test"][name]
-            thresholds, deltas = sweep.thresholds, sweep.iou_thresholds
-            per_digit = {}
             pointing = self.pointing[name].compute()
-            values[f"test/{name}/pointing"] = pointing["loc_acc"]
-            per_digit["pointing"] = pointing["per_label"]
-            overall = maxboxacc(test["component_hits"].sum(0), test["count"].sum(), thresholds, deltas)
+            overall, per_digit = {"pointing": pointing["loc_acc"]}, {"pointing": pointing["per_label"]}
+            for key, value in self.sweeps[name].compute().items():
+                if key not in NOT_LOGGED:
+                    base = key.removesuffix(PER_LABEL)
+                    (per_digit if key.endswith(PER_LABEL) else overall)[RENAMED.get(base, base)] = value
             values.update({f"test/{name}/{key}": value for key, value in overall.items()})
-            digits = [maxboxacc(hits, count, thresholds, deltas)
-                      for hits, count in zip(test["component_hits"], test["count"], strict=True)]
-            for key in (k for k in overall if k.startswith("maxboxacc")):
-                per_digit[key] = torch.stack([digit[key] for digit in digits])
-            held_out = held_out_threshold(val, test, thresholds)
-            if held_out is not None:  # one tau per map, chosen on the validation canvases
-                values[f"test/{name}/val_tau"] = held_out["val_tau"]
-                values[f"test/{name}/loc_acc_val_tau"] = held_out["box_acc"]
-                per_digit["loc_acc_val_tau"] = held_out["box_acc_per_label"]
             for key, per_label in per_digit.items():
                 for k in range(self.hparams.num_labels):
                     values[f"test/{name}/{key}_digit/{k}"] = per_label[k]
-        for metric in (*self.sweeps["val"].values(), *self.sweeps["test"].values(), *self.pointing.values()):
+        for metric in (*self.sweeps.values(), *self.pointing.values()):
             metric.reset()
         return values
 

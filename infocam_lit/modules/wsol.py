@@ -36,14 +36,7 @@ from infocam_lit.maths.boxes import boxes_from_maps
 from infocam_lit.maths.cam import upsampled_maps
 from infocam_lit.maths.losses import ClassificationLoss
 from infocam_lit.metrics.counts import TopKAccuracy
-from infocam_lit.metrics.localization import (
-    FixedBoxAccuracy,
-    LocalizationAccuracy,
-    MaxBoxAccV2,
-    ThresholdSweep,
-    held_out_threshold,
-    maxboxacc,
-)
+from infocam_lit.metrics.localization import FixedBoxAccuracy, LocalizationAccuracy, MaxBoxAccV2, ThresholdSweep
 from infocam_lit.metrics.wsolevaluation import FRAME
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.components import build_net, build_optimizer
@@ -67,40 +60,37 @@ class WSOLModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, new_layers_lr_mult: float, loss: dict,
                  cam: dict, channels_last: bool, num_classes: int, class_prior: list[float], image_size: int,
-                 class_names: list[str] | None = None):  # None: a checkpoint from before names were kept
+                 class_names: list[str] | None):
         super().__init__()
         net, optimizer, scheduler, loss, cam, class_prior = (
             to_plain(v) for v in (net, optimizer, scheduler, loss, cam, class_prior))
         self.save_hyperparameters()
         # a GAP network: features(x), fc, parameter_groups() (e.g. infocam_lit.nets.wsol.vgg16_gap)
         self.net = build_net(net, num_classes=num_classes)
-        self.criterion = ClassificationLoss(loss["name"], class_prior, loss.get("tau", 1.0))
+        self.criterion = ClassificationLoss(loss["name"], class_prior, loss["tau"])
         self.cam = cam
         self.metrics = nn.ModuleDict({stage: self._stage_metrics(stage) for stage in ("val", "test")})
         # ground-truth boxes a crop cut away (data.eval_transform=legacy): said in the log, not hidden
         self.dropped_boxes = nn.ModuleDict({stage: SumMetric() for stage in ("val", "test")})
-        # the validation half in the test stage: the fixed-threshold rule at every threshold, to choose tau
-        self.val_sweeps = nn.ModuleDict({name: ThresholdSweep(cam.get("threshold_step", 0.01), every_component=False)
-                                         for name in (*MAP_VARIANTS, *BASELINE_MAPS)})
         self.use_channels_last(channels_last)
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}
-        step = self.cam.get("threshold_step", 0.01)
+        step = self.cam["threshold_step"]
         theirs = self.wsolevaluation_boxes
         if stage == "test":
             metrics["full_image_box"] = FixedBoxAccuracy()
         for name in (*MAP_VARIANTS, *BASELINE_MAPS) if stage == "test" else MAP_VARIANTS:
             metrics[f"{name}_loc"] = LocalizationAccuracy()
-            if stage == "test":  # MaxBoxAccV2 and the fixed-threshold rule at every threshold, one sweep
+            if stage == "test":  # MaxBoxAccV2, and the held-out tau chosen on the validation half, in one sweep
                 metrics[f"{name}_sweep"] = ThresholdSweep(step, every_component=not theirs)
-            if (theirs and stage == "test") or (self.cam.get("maxboxacc_in_val", False) and stage == "val"):
+            if (theirs and stage == "test") or (self.cam["maxboxacc_in_val"] and stage == "val"):
                 metrics[f"{name}_maxbox"] = MaxBoxAccV2(threshold_step=step, box_convention=self.box_convention)
         return nn.ModuleDict(metrics)
 
     @property
     def box_convention(self) -> str:
-        return self.cam.get("box_convention", "infocam_lit")
+        return self.cam["box_convention"]
 
     @property
     def wsolevaluation_boxes(self) -> bool:
@@ -121,8 +111,7 @@ class WSOLModule(ExperimentModule):
         variants = {name: (method, self.cam["region_size"] if with_region else 1)
                     for name, (method, with_region) in MAP_VARIANTS.items()}
         return upsampled_maps(features, self.net.fc.weight, classes, variants, size,
-                              self.cam.get("region_mode", "same"), self.cam.get("plus_mode", "paper"),
-                              self.cam.get("upsample", "bicubic"), logits)
+                              self.cam["region_mode"], self.cam["plus_mode"], self.cam["upsample"], logits)
 
     def _forward_features(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.net.features(images)
@@ -142,7 +131,7 @@ class WSOLModule(ExperimentModule):
 
     def _boxes(self, maps: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Each map's box at the fixed threshold `cam.threshold`."""
-        return {name: boxes_from_maps(map_, self.cam.get("threshold", 0.2)) for name, map_ in maps.items()}
+        return {name: boxes_from_maps(map_, self.cam["threshold"]) for name, map_ in maps.items()}
 
     def _evaluate(self, batch: dict, stage: str) -> dict[str, torch.Tensor]:
         """Every metric of the stage updated; returns the features and logits (a test step's output, from
@@ -194,24 +183,12 @@ class WSOLModule(ExperimentModule):
         if split == "val":  # the validation half, only to choose each variant's tau
             _, _, maps = self._maps(batch)
             for name, map_ in self._with_baselines(maps).items():
-                self.val_sweeps[name].update(map_, batch["boxes"], batch["box_count"])
+                self.metrics["test"][f"{name}_sweep"].update(map_, batch["boxes"], batch["box_count"], split="val")
             return None
         return self._evaluate(batch, "test")
 
     def on_test_epoch_start(self) -> None:
         self.test_examples = {}
-
-    def _sweep_values(self, name: str, test: ThresholdSweep) -> dict[str, torch.Tensor]:
-        """MaxBoxAccV2 of the test half, and its GT-known / Top-1 Loc at the tau chosen on the validation half."""
-        sums = test.compute()
-        values = {} if self.wsolevaluation_boxes else maxboxacc(sums["component_hits"].sum(0), sums["count"].sum(),
-                                                                 test.thresholds, test.iou_thresholds)
-        held_out = held_out_threshold(self.val_sweeps[name].compute(), sums, test.thresholds)
-        if held_out is not None:
-            values |= {"val_tau": held_out["val_tau"], "gt_known_loc_val_tau": held_out["box_acc"],
-                       "top1_loc_val_tau": held_out["box_top1_acc"]}
-        self.val_sweeps[name].reset()
-        return values
 
     def _finish_stage(self, stage: str) -> dict[str, float]:
         values = {}
@@ -219,9 +196,8 @@ class WSOLModule(ExperimentModule):
             if key == "classification":
                 values.update({f"{stage}/{name}": value for name, value in metric.compute().items()})
             else:
-                variant, kind = key.rsplit("_", 1)
-                computed = self._sweep_values(variant, metric) if kind == "sweep" else metric.compute()
-                values.update({f"{stage}/{variant}/{name}": value for name, value in computed.items()
+                variant = key.rsplit("_", 1)[0]
+                values.update({f"{stage}/{variant}/{name}": value for name, value in metric.compute().items()
                                if not (variant in BASELINE_MAPS and name.startswith("top1"))})  # no class
             metric.reset()
         dropped = int(self.dropped_boxes[stage].compute())

@@ -1,11 +1,11 @@
-"""Copy finished runs' summaries into a results folder: python -m infocam_lit.collect_runs DEST RUN...
+"""Copy finished runs' summaries into a results folder: python -m infocam_lit.report.collect_runs DEST RUN...
 
 Each finished RUN folder (one with metrics.json) becomes DEST/<its folder name>/
 holding metrics.json, config.yaml, timing.json and .hydra/{config,overrides}.yaml:
 what the report needs to render its tables, and no checkpoints, logs or W&B
 folders. Unfinished runs are listed and left out. Shell globs choose the runs:
 
-    python -m infocam_lit.collect_runs docs/results/table3 outputs/mnist/multirun/table3_mnist/*
+    python -m infocam_lit.report.collect_runs docs/results/table3 outputs/mnist/multirun/table3_mnist/*
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def collect(dest: Path, runs: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m infocam_lit.collect_runs", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m infocam_lit.report.collect_runs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dest", type=Path, help="the table's results folder, e.g. docs/results/table3")
     parser.add_argument("runs", type=Path, nargs="+", help="run folders")

@@ -28,6 +28,16 @@ def final_metrics(module: ExperimentModule, datamodule) -> dict[str, float]:
     return metrics
 
 
+def finish(trainer: pl.Trainer, module: ExperimentModule, datamodule) -> dict[str, float]:
+    """The final metrics (RunSummary wrote and printed them when testing ended), and the W&B run closed:
+    the next job of a multirun (same process) must start a run of its own."""
+    metrics = final_metrics(module, datamodule)
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger) and trainer.is_global_zero:
+            logger.experiment.finish()
+    return metrics
+
+
 def send_image(trainer: pl.Trainer, key: str, path: Path) -> None:
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger):

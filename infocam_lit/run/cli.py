@@ -17,9 +17,9 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
-from infocam_lit.run.config import ConfigError, register_configs
 from infocam_lit.run.jobs import RunRefused, record_failure, refuse
 from infocam_lit.run.run_files import FAILED_FILE
+from infocam_lit.run.schema import ConfigError, register_configs
 
 PACKAGE = Path(__file__).resolve().parents[1]
 

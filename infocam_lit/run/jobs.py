@@ -17,8 +17,8 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from infocam_lit.run.config import ConfigError
 from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, failure_summary
+from infocam_lit.run.schema import ConfigError
 
 log = logging.getLogger(__name__)
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
@@ -90,7 +90,7 @@ class RefuseBeforeStart(Callback):
     axis over trainer.devices is only known per job)."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        from infocam_lit.run.search import check_optimized_metric  # search.py imports this module
+        from infocam_lit.run.preflight import check_optimized_metric  # it imports this module, through search.py
 
         try:
             check_optimized_metric(config)
@@ -99,7 +99,7 @@ class RefuseBeforeStart(Callback):
             refuse(error)
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        from infocam_lit.run.search import check_optimized_metric  # search.py imports this module
+        from infocam_lit.run.preflight import check_optimized_metric  # it imports this module, through search.py
 
         try:
             check_optimized_metric(config)

@@ -21,10 +21,12 @@ from torchvision.transforms import v2
 
 from infocam_lit.data.idx import DatasetError
 from infocam_lit.data.image_items import BoxedTransform, read_rgb
+from infocam_lit.modules.hparams import to_plain
 from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
-from infocam_lit.run.common import build_trainer, checkpoint_must_fit, run_name, write_run_config
-from infocam_lit.run.config import ConfigError, require_known, validate_config
-from infocam_lit.run.evaluate import load_run_config
+from infocam_lit.run.build import build_trainer, load_module, write_run_config
+from infocam_lit.run.preflight import validate_config
+from infocam_lit.run.restore import arguments_the_checkpoint_lacks, load_run_config, restore_run
+from infocam_lit.run.schema import ConfigError, require_known
 
 log = logging.getLogger(__name__)
 
@@ -117,23 +119,21 @@ def predict(cfg: DictConfig) -> None:
     if export is not None:
         require_known("export", [export], EXPORTS)
     require_known("maps", cfg.maps, tuple(MAP_VARIANTS))
-    validate_config(cfg)
-    saved = load_run_config(cfg.ckpt_path)
-    module_class = get_class(saved["model"]["_target_"])
+    module_class = get_class(load_run_config(cfg.ckpt_path)["model"]["_target_"])
     if not issubclass(module_class, WSOLModule):
         raise ConfigError(f"{cfg.ckpt_path} is a {module_class.__name__} checkpoint; predict.py takes a WSOL one "
                           "(experiment=wsol_cub or wsol_tiny)")
+    cfg = restore_run(cfg)
+    lacking = arguments_the_checkpoint_lacks(cfg.ckpt_path)
+    validate_config(cfg)
     write_run_config(cfg)
-    with checkpoint_must_fit(cfg.ckpt_path):
-        # checkpoints from before model.channels_last existed lack it
-        model = module_class.load_from_checkpoint(cfg.ckpt_path, map_location="cpu", weights_only=True,
-                                                  channels_last=saved["model"].get("channels_last", False))
+    model = load_module(cfg, cfg.ckpt_path, lacking)
     paths = image_files(cfg.images)
-    dataset = NewImages(paths, eval_transform(saved["data"], model.hparams.image_size))
+    dataset = NewImages(paths, eval_transform(to_plain(cfg.data), model.hparams.image_size))
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers)
     folder = Path(cfg.paths.output_dir)
     if model.hparams.get("class_names") is None:
         log.warning("%s predates class names in checkpoints: predictions give class ids only", cfg.ckpt_path)
     writer = PredictionWriter(folder, paths, model.hparams.get("class_names"), list(cfg.maps), export == "maps")
-    trainer: pl.Trainer = build_trainer(cfg, callbacks=[writer], run_name=run_name(cfg))
+    trainer: pl.Trainer = build_trainer(cfg, callbacks=[writer])
     trainer.predict(model, dataloaders=loader, return_predictions=False)

@@ -1,5 +1,5 @@
 """What a run leaves in its folder: the resolved config, metrics.json, timing.json, failed.txt when it
-failed, and the experiment config its checkpoints carry."""
+failed."""
 
 from __future__ import annotations
 
@@ -13,19 +13,6 @@ from pytorch_lightning.utilities import rank_zero_only
 METRICS_FILE = "metrics.json"
 FAILED_FILE = "failed.txt"  # the traceback of a failed run
 TIMING_FILE = "timing.json"  # wall time of the run, summed over its invocations (a resumed run has several)
-RUN_CONFIG_KEY = "infocam_lit_run_config"  # the checkpoint entry holding the run's data, model and loss config
-
-
-def checkpoint_experiment(ckpt_path: str | None, fallback: str) -> str:
-    """The experiment a checkpoint was trained under, so evaluate.py's run folder is named after it;
-    `fallback` (the composed experiment) when the file is absent or unreadable: evaluate.py then says why."""
-    import torch
-
-    try:
-        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)
-        return checkpoint[RUN_CONFIG_KEY].get("experiment_name") or fallback
-    except Exception:  # noqa: BLE001 (only a folder name depends on it)
-        return fallback
 
 
 @rank_zero_only

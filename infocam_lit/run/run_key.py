@@ -1,4 +1,5 @@
-"""Run folder names from the config: a key made of the overrides that change results.
+"""Naming a run from the config: its folder (a key made of the overrides that change results), its
+name and its W&B tags.
 
 `run_id=auto` names a run's folder `outputs/<experiment>/<key>`, and each job of
 a sweep lives in `<sweep dir>/<key>`, so the same command finds the same folder
@@ -13,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
+
+from infocam_lit.modules.hparams import to_plain
 
 NOT_RESULT_KEYS = (
     "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "hparams_search", "optimized_metric", "logger", "tags",
@@ -56,9 +60,43 @@ def run_folder_name(run_id: str | None, overrides) -> str:
 def register_resolvers() -> None:
     """${infocam.run_key:...} and ${infocam.run_folder:...}, used by conf/hydra/default.yaml, and
     ${infocam.checkpoint_experiment:...}, used by conf/evaluate.yaml."""
-    from infocam_lit.run.run_files import checkpoint_experiment
+    from infocam_lit.run.restore import checkpoint_experiment
 
     for name, function in (("infocam.run_key", run_key), ("infocam.run_folder", run_folder_name),
                            ("infocam.checkpoint_experiment", checkpoint_experiment)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)
+
+
+def run_name(cfg: DictConfig) -> str:
+    """The experiment and the job's result-changing overrides (as in its folder name)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    name = cfg.get("experiment_name") or "run"
+    if HydraConfig.initialized():
+        key = run_key(HydraConfig.get().overrides.task)
+        if key != DEFAULT_KEY:
+            name = f"{name}:{key}"
+    return name
+
+
+def run_tags(cfg: DictConfig) -> dict:
+    """W&B grouping and tags: the sweep a job belongs to, the config choices that matter and the user's tags."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    tags = {}
+    if HydraConfig.initialized():
+        hydra_cfg = HydraConfig.get()
+        choices = hydra_cfg.runtime.choices
+        tags["tags"] = [f"{group}={choices[group]}" for group in ("experiment", "model", "loss", "data")
+                        if choices.get(group)]
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            tags["group"] = f"{cfg.get('experiment_name')}/{Path(hydra_cfg.sweep.dir).name}"
+    net = (to_plain(cfg.get("model")) or {}).get("net") or {}
+    if "adl" in net:
+        tags.setdefault("tags", []).append(f"adl={net['adl']}")
+    if cfg.get("cam") is not None and "wsol" in str(cfg.get("experiment_name")):
+        tags.setdefault("tags", []).append(f"region_size={cfg.cam.region_size}")
+    tags.setdefault("tags", []).extend(cfg.get("tags") or [])  # the user's own (tags=[ablation,lr])
+    return tags

@@ -24,7 +24,7 @@ from pytorch_lightning.callbacks import Callback
 from infocam_lit.data.wsol_base import ImageFolderDataModule
 from infocam_lit.metrics.wsolevaluation import FRAME, normalize_scoremap
 from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
-from infocam_lit.run.config import ConfigError, require_known
+from infocam_lit.run.schema import ConfigError, require_known
 
 
 class ScoremapExport(Callback):

@@ -24,21 +24,6 @@ class UnknownObjective(RunRefused):
     metrics.json stands), so no failed.txt is written, and a search stops at once: every trial would fail alike."""
 
 
-def check_optimized_metric(cfg: DictConfig) -> None:
-    """What can be told before any work: a validation value must be the checkpoint callback's monitor, the
-    only one whose best score a run keeps."""
-    name = cfg.get("optimized_metric")
-    if name is None or not str(name).startswith("val/"):
-        return
-    checkpoint = (cfg.get("callbacks") or {}).get("model_checkpoint")
-    monitor = checkpoint.monitor if checkpoint else None
-    if name != monitor:
-        raise UnknownObjective(
-            f"optimized_metric={name}: the validation value a run keeps is its checkpoint's monitor "
-            f"(callbacks.model_checkpoint.monitor={monitor}), its best score; set optimized_metric={monitor}, or "
-            f"monitor {name} (callbacks.model_checkpoint.monitor={name} and .mode)")
-
-
 def objective(cfg: DictConfig, metrics: dict[str, float], monitor: str | None, best_score) -> float | None:
     """The value of `optimized_metric` among the run's final metrics and its best validation score (None
     without one). None when no objective is configured, and for a value that is not finite (a diverged run):

@@ -8,23 +8,10 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from infocam_lit.run.common import (
-    RunConfigInCheckpoint,
-    build_trainer,
-    checkpoint_must_fit,
-    finish,
-    group_inputs,
-    instantiate_plain,
-    plain,
-    require_contracts,
-    run_config,
-    run_name,
-    write_run_config,
-)
-from infocam_lit.run.config import validate_config
+from infocam_lit.run.artifacts import finish
+from infocam_lit.run.build import build_data, build_module, build_trainer, config_callbacks, write_run_config
 from infocam_lit.run.jobs import (
     RunRefused,
     clear_failure,
@@ -35,9 +22,10 @@ from infocam_lit.run.jobs import (
     resume_checkpoint,
     sweep_job_checkpoint,
 )
-from infocam_lit.run.prepare import prepare_once_per_node
+from infocam_lit.run.preflight import validate_config
+from infocam_lit.run.restore import checkpoint_must_fit
 from infocam_lit.run.run_files import FAILED_FILE, add_wall_time
-from infocam_lit.run.search import check_optimized_metric, finished_objective, objective
+from infocam_lit.run.search import finished_objective, objective
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +36,6 @@ def train(cfg: DictConfig) -> float | None:
     `optimized_metric` for a hyper-parameter search (infocam_lit/run/search.py), None when none is
     configured or the job failed."""
     output_dir = Path(cfg.paths.output_dir)
-    check_optimized_metric(cfg)
     if in_multirun():
         refuse_multirun_with_ddp(cfg.trainer, str(HydraConfig.get().launcher.get("_target_", "")))
         if is_finished(output_dir):
@@ -75,18 +62,11 @@ def train(cfg: DictConfig) -> float | None:
 
 
 def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> float | None:
-    write_run_config(cfg)
     pl.seed_everything(cfg.seed, workers=True)
-
-    datamodule = instantiate_plain(cfg.data)
-    prepare_once_per_node(datamodule)
-    datamodule.setup("fit")
-    model = instantiate_plain(cfg.model, **datamodule.model_kwargs(), **group_inputs(cfg, cfg.model._target_))
-    require_contracts(model, datamodule)
-
-    callbacks = [instantiate(c, _convert_="all") for c in (plain(cfg.callbacks) or {}).values() if c]
-    callbacks.append(RunConfigInCheckpoint(run_config(cfg)))
-    trainer = build_trainer(cfg, callbacks, run_name(cfg))
+    write_run_config(cfg)
+    datamodule = build_data(cfg, "fit")
+    model = build_module(cfg, datamodule)
+    trainer = build_trainer(cfg, config_callbacks(cfg))
 
     if model.needs_training:
         with checkpoint_must_fit(ckpt_path):

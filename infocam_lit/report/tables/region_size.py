@@ -28,7 +28,7 @@ import yaml
 
 from infocam_lit.report.configs import config_record, configurations
 from infocam_lit.report.runs import Run, markdown_table, mean_std, percent_mean_std
-from infocam_lit.report.tables.wsol import (
+from infocam_lit.report.tables.wsol_groups import (
     EXPERIMENTS,
     MAP_NAMES,
     MAPS,

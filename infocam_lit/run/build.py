@@ -1,0 +1,109 @@
+"""Building a run's pieces from its config, in the order a task needs them: the run folder's config,
+the DataModule (prepared once per node and set up), the module (new, or loaded from a checkpoint), the
+callbacks and the trainer with its loggers."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from pathlib import Path
+
+import pytorch_lightning as pl
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import Callback
+from pytorch_lightning.utilities import rank_zero_only
+
+from infocam_lit.data.base import ExperimentDataModule
+from infocam_lit.modules.base import ExperimentModule
+from infocam_lit.modules.hparams import to_plain
+from infocam_lit.run.artifacts import TestArtifact
+from infocam_lit.run.loggers import build_loggers
+from infocam_lit.run.prepare import prepare_once_per_node
+from infocam_lit.run.progress import progress_callbacks
+from infocam_lit.run.provenance import environment, write_environment
+from infocam_lit.run.restore import MODULE_GROUPS, RunConfigInCheckpoint, checkpoint_must_fit, run_config
+from infocam_lit.run.run_key import run_name, run_tags
+
+# Lightning's own use of a deprecated torch API; nothing a user can act on.
+warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+
+
+def instantiate_plain(node, **kwargs):
+    """hydra's instantiate on plain values (Enums as strings, no DictConfig inside objects)."""
+    return instantiate(to_plain(node), _convert_="all", **kwargs)
+
+
+@rank_zero_only
+def write_run_config(cfg: DictConfig) -> None:
+    """config.yaml in the run folder, every interpolation resolved (Hydra's .hydra/ keeps the raw one),
+    and env.json, what produced the run (run/provenance.py)."""
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    write_environment(output_dir, environment())
+
+
+def build_data(cfg: DictConfig, stage: str) -> ExperimentDataModule:
+    """The DataModule of `data._target_`, prepared once per node (downloads, caches) and set up for `stage`."""
+    datamodule = instantiate_plain(cfg.data)
+    prepare_once_per_node(datamodule)
+    datamodule.setup(stage)
+    return datamodule
+
+
+def group_inputs(cfg: DictConfig, target: str) -> dict:
+    """The config groups (loss, cam) the module `target` names in its constructor, as plain values."""
+    parameters = inspect.signature(get_class(target)).parameters
+    return {group: to_plain(cfg[group]) for group in MODULE_GROUPS
+            if group in parameters and cfg.get(group) is not None}
+
+
+def build_module(cfg: DictConfig, datamodule: ExperimentDataModule) -> ExperimentModule:
+    """A new module of `model._target_`, given what the data tells it and the config groups it takes."""
+    module = instantiate_plain(cfg.model, **datamodule.model_kwargs(), **group_inputs(cfg, cfg.model._target_))
+    require_contracts(module, datamodule)
+    return module
+
+
+def load_module(cfg: DictConfig, ckpt_path: str, data_arguments: dict) -> ExperimentModule:
+    """The checkpoint's module, its hyper-parameters replaced by the (restored, then overridden) model and
+    group sections and by `data_arguments`, what the data tells the module (run/restore.py's
+    `arguments_the_checkpoint_lacks` among them)."""
+    target = cfg.model._target_
+    hparams = {k: v for k, v in to_plain(cfg.model).items() if k not in ("_target_", "_recursive_")}
+    hparams |= group_inputs(cfg, target) | data_arguments
+    with checkpoint_must_fit(ckpt_path):
+        return get_class(target).load_from_checkpoint(ckpt_path, map_location="cpu", weights_only=True, **hparams)
+
+
+def require_contracts(module, datamodule) -> None:
+    """The run layer reads what these bases declare: say so plainly when a config names other classes."""
+    if not isinstance(module, ExperimentModule):
+        raise TypeError(f"model._target_ must name a subclass of {ExperimentModule.__module__}.ExperimentModule, "
+                        f"not {type(module).__module__}.{type(module).__name__}")
+    if datamodule is not None and not isinstance(datamodule, ExperimentDataModule):
+        raise TypeError(f"data._target_ must name a subclass of {ExperimentDataModule.__module__}."
+                        f"ExperimentDataModule, not {type(datamodule).__module__}.{type(datamodule).__name__}")
+
+
+def config_callbacks(cfg: DictConfig) -> list[Callback]:
+    """Every callback `callbacks.*` configures, and the one that stores the run config in checkpoints."""
+    configured = [instantiate(c, _convert_="all") for c in (to_plain(cfg.get("callbacks")) or {}).values() if c]
+    return configured + [RunConfigInCheckpoint(run_config(cfg))]
+
+
+def artifact_callbacks(cfg: DictConfig) -> list[Callback]:
+    """The callbacks the config lists that write a run's artifacts at test time (what evaluate.py needs)."""
+    return [c for c in config_callbacks(cfg) if isinstance(c, TestArtifact)]
+
+
+def build_trainer(cfg: DictConfig, callbacks: list[Callback]) -> pl.Trainer:
+    """`trainer._target_` with `callbacks`, the progress line and the configured loggers, named after the run."""
+    output_dir = cfg.paths.output_dir
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    extra_callbacks, show_bar = progress_callbacks(cfg.trainer.enable_progress_bar)
+    loggers = build_loggers(to_plain(cfg.get("logger")), output_dir, run_name(cfg),
+                            {**to_plain(cfg), "env": environment()}, run_tags(cfg))
+    return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
+                             default_root_dir=output_dir, enable_progress_bar=show_bar)

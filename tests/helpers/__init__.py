@@ -1,0 +1,1 @@
+"""Builders and fixtures the tests share (no test file imports another)."""
