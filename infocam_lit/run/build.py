@@ -87,15 +87,19 @@ def require_contracts(module, datamodule) -> None:
                         f"ExperimentDataModule, not {type(datamodule).__module__}.{type(datamodule).__name__}")
 
 
+def configured_callbacks(cfg: DictConfig) -> list[Callback]:
+    """Every callback `callbacks.*` configures."""
+    return [instantiate(c, _convert_="all") for c in (to_plain(cfg.get("callbacks")) or {}).values() if c]
+
+
 def config_callbacks(cfg: DictConfig) -> list[Callback]:
-    """Every callback `callbacks.*` configures, and the one that stores the run config in checkpoints."""
-    configured = [instantiate(c, _convert_="all") for c in (to_plain(cfg.get("callbacks")) or {}).values() if c]
-    return configured + [RunConfigInCheckpoint(run_config(cfg))]
+    """A training run's callbacks: the configured ones and the one that stores the run config in checkpoints."""
+    return configured_callbacks(cfg) + [RunConfigInCheckpoint(run_config(cfg))]
 
 
 def artifact_callbacks(cfg: DictConfig) -> list[Callback]:
     """The callbacks the config lists that write a run's artifacts at test time (what evaluate.py needs)."""
-    return [c for c in config_callbacks(cfg) if isinstance(c, TestArtifact)]
+    return [c for c in configured_callbacks(cfg) if isinstance(c, TestArtifact)]
 
 
 def build_trainer(cfg: DictConfig, callbacks: list[Callback]) -> pl.Trainer:
