@@ -56,12 +56,24 @@ class RunConfigInCheckpoint(Callback):
 
 
 # --------------------------------------------------------------------------- reading
-def load_run_config(ckpt_path: str) -> dict:
-    """The run config a checkpoint stores; a ConfigError when the file has none or predates `_target_`s."""
+def read_checkpoint(ckpt_path: str) -> dict:
+    """A checkpoint's contents, memory-mapped: its config and hyper-parameters are read without reading
+    the weights (Lightning reads those once, when it loads the module). A ConfigError naming the file when
+    it is absent or not a checkpoint (a truncated copy, another kind of file)."""
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path!r}: no such file")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as error:  # noqa: BLE001 (pickle, zip and torch each raise their own)
+        raise ConfigError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__}: "
+                          f"{str(error)[:200]}): a truncated copy, or another kind of file") from error
+
+
+def load_run_config(ckpt_path: str) -> dict:
+    """The run config a checkpoint stores; a ConfigError when the file has none or predates `_target_`s."""
+    path = Path(ckpt_path)
+    checkpoint = read_checkpoint(ckpt_path)
     if RUN_CONFIG_KEY not in checkpoint:
         raise ConfigError(f"{path} holds no experiment config: it was not written by infocam_lit's train task")
     saved = checkpoint[RUN_CONFIG_KEY]
@@ -134,7 +146,7 @@ def restore_run(cfg: DictConfig) -> DictConfig:
 def arguments_the_checkpoint_lacks(ckpt_path: str) -> dict:
     """The module arguments only the data knows that a checkpoint from before they existed lacks, with the
     value to load it with where no DataModule gives one (predict.py)."""
-    saved = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True).get("hyper_parameters", {})
+    saved = read_checkpoint(ckpt_path).get("hyper_parameters", {})
     return {key: value for key, value in ADDED_DATA_ARGUMENTS.items() if key not in saved}
 
 

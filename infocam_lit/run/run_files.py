@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from pathlib import Path
 
+from pytorch_lightning import Callback
 from pytorch_lightning.utilities import rank_zero_only
 
 METRICS_FILE = "metrics.json"
@@ -26,17 +28,37 @@ def write_metrics(output_dir: str | Path, metrics: dict[str, float]) -> Path:
     return path
 
 
-@rank_zero_only
-def add_wall_time(output_dir: str | Path, seconds: float) -> None:
-    """Add one invocation's wall time (start-up, training and test) to timing.json. An invocation
-    killed by a signal that cannot be caught (SIGKILL) adds nothing."""
-    path = Path(output_dir) / TIMING_FILE
-    timing = json.loads(path.read_text()) if path.is_file() else {"wall_time_s": 0.0, "invocations": 0}
-    timing = {"wall_time_s": round(timing["wall_time_s"] + seconds, 1), "invocations": timing["invocations"] + 1}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(timing) + "\n")
-    os.replace(tmp, path)
+class WallTime:
+    """One invocation's wall time (start-up, training and test), added to what the run's earlier
+    invocations left in timing.json. `record` rewrites the running total, so it is called with every
+    checkpoint as well as at the end: an invocation killed by a signal that cannot be caught (SIGKILL,
+    the end of a session or of a cluster allocation) still counts its time up to its last checkpoint."""
+
+    def __init__(self, output_dir: str | Path):
+        self.path = Path(output_dir) / TIMING_FILE
+        self.earlier = (json.loads(self.path.read_text()) if self.path.is_file()
+                        else {"wall_time_s": 0.0, "invocations": 0})
+        self.start = time.monotonic()
+
+    @rank_zero_only
+    def record(self) -> None:
+        seconds = time.monotonic() - self.start
+        timing = {"wall_time_s": round(self.earlier["wall_time_s"] + seconds, 1),
+                  "invocations": self.earlier["invocations"] + 1}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(timing) + "\n")
+        os.replace(tmp, self.path)
+
+
+class RecordWallTime(Callback):
+    """Keeps timing.json current with every checkpoint the run saves (see WallTime)."""
+
+    def __init__(self, wall_time: WallTime):
+        self.wall_time = wall_time
+
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint: dict) -> None:
+        self.wall_time.record()
 
 
 def read_metrics(output_dir: str | Path) -> dict[str, float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -24,7 +23,7 @@ from infocam_lit.run.jobs import (
 )
 from infocam_lit.run.preflight import validate_config
 from infocam_lit.run.restore import checkpoint_must_fit
-from infocam_lit.run.run_files import FAILED_FILE, add_wall_time
+from infocam_lit.run.run_files import FAILED_FILE, RecordWallTime, WallTime
 from infocam_lit.run.search import finished_objective, objective
 
 log = logging.getLogger(__name__)
@@ -45,10 +44,10 @@ def train(cfg: DictConfig) -> float | None:
     else:
         ckpt_path = resume_checkpoint(output_dir, cfg.get("ckpt_path"))  # before anything is written to the folder
     clear_failure(output_dir)
-    start = time.monotonic()
+    wall_time = WallTime(output_dir)
     try:
         validate_config(cfg)
-        return fit_and_test(cfg, ckpt_path)
+        return fit_and_test(cfg, ckpt_path, wall_time)
     except RunRefused:
         raise  # no failure of the run: nothing is recorded, and a sweep stops
     except Exception as error:
@@ -58,15 +57,15 @@ def train(cfg: DictConfig) -> float | None:
         log.exception("the job failed; the sweep goes on (traceback in %s)", output_dir / FAILED_FILE)
         return None  # a search records a failed trial and goes on (infocam_lit/run/search.py)
     finally:
-        add_wall_time(output_dir, time.monotonic() - start)
+        wall_time.record()
 
 
-def fit_and_test(cfg: DictConfig, ckpt_path: str | None) -> float | None:
+def fit_and_test(cfg: DictConfig, ckpt_path: str | None, wall_time: WallTime) -> float | None:
     pl.seed_everything(cfg.seed, workers=True)
     write_run_config(cfg)
     datamodule = build_data(cfg, "fit")
     model = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, config_callbacks(cfg))
+    trainer = build_trainer(cfg, config_callbacks(cfg) + [RecordWallTime(wall_time)])
 
     if model.needs_training:
         with checkpoint_must_fit(ckpt_path):

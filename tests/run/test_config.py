@@ -253,6 +253,26 @@ def test_a_checkpoint_from_before_target_configs_fails_with_one_message(tmp_path
         load_run_config(str(path))
 
 
+def test_a_file_that_is_not_a_checkpoint_is_named_in_one_message(tmp_path):
+    """A truncated copy of a checkpoint, or another kind of file, stops with the file's name, not a pickle
+    traceback; a whole checkpoint reads."""
+    import torch
+
+    from infocam_lit.run.restore import RUN_CONFIG_KEY, arguments_the_checkpoint_lacks, load_run_config
+
+    whole = tmp_path / "whole.ckpt"
+    torch.save({RUN_CONFIG_KEY: {"model": {}}, "state_dict": {"w": torch.ones(1000)}}, whole)
+    assert load_run_config(str(whole)) == {"model": {}}
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    text = tmp_path / "notes.ckpt"
+    text.write_text("hello\n")
+    for path in (truncated, text):
+        for read in (load_run_config, arguments_the_checkpoint_lacks):
+            with pytest.raises(ConfigError, match=f"{path} is not a readable PyTorch checkpoint"):
+                read(str(path))
+
+
 def test_evaluate_names_its_run_folder_after_the_checkpoints_experiment(tmp_path):
     """A WSOL checkpoint evaluated without experiment=... lands under outputs/wsol_cub/evaluate/, not
     under the composed default's mi_gmm/."""

@@ -1,7 +1,8 @@
 """Never lose work: a run killed with SIGKILL part-way resumes from its run folder (ckpt_path=last)
-and ends with the same metrics as an uninterrupted run of the same seed; a finished run folder is
-never silently overwritten."""
+and ends with the same metrics as an uninterrupted run of the same seed, its wall time counting the
+killed invocation too; a finished run folder is never silently overwritten."""
 
+import json
 import signal
 
 import pytest
@@ -19,12 +20,16 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path):
     last = killed / "checkpoints" / "last.ckpt"
     returncode = kill_when_written([f"hydra.run.dir={killed}", *RUN], last, timeout=120)
     assert returncode == -signal.SIGKILL and not (killed / "metrics.json").exists()
+    timing_when_killed = json.loads((killed / "timing.json").read_text())  # recorded with the checkpoint
+    assert timing_when_killed["invocations"] == 1 and timing_when_killed["wall_time_s"] > 0
 
     again = run_entry("train.py", killed, *RUN, check=False)  # without ckpt_path: refused, nothing lost
     assert again.returncode != 0 and "holds an unfinished run" in again.stderr and last.is_file()
 
     run_entry("train.py", killed, *RUN, "ckpt_path=last")
     assert read_metrics(killed) == read_metrics(tmp_path / "whole")
+    timing = json.loads((killed / "timing.json").read_text())
+    assert timing["invocations"] == 2 and timing["wall_time_s"] > timing_when_killed["wall_time_s"]
 
 
 def test_a_finished_run_folder_is_not_overwritten(tmp_path):
