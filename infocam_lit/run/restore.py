@@ -89,8 +89,7 @@ def checkpoint_experiment(ckpt_path: str | None, fallback: str) -> str:
     """The experiment a checkpoint was trained under, so evaluate.py's run folder is named after it;
     `fallback` (the composed experiment) when the file is absent or unreadable: evaluate.py then says why."""
     try:
-        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)
-        return checkpoint[RUN_CONFIG_KEY].get("experiment_name") or fallback
+        return read_checkpoint(ckpt_path)[RUN_CONFIG_KEY].get("experiment_name") or fallback
     except Exception:  # noqa: BLE001 (only a folder name depends on it)
         return fallback
 
@@ -183,7 +182,7 @@ def overrides_unlike_checkpoint(ckpt_path: str, overrides: list[str]) -> str:
     """'data.dim=10 (trained with data.dim=5)': the overrides of the checkpoint's sections whose value is
     not the one it was trained with ('' when none, or when the file says nothing of its config)."""
     try:
-        saved = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)[RUN_CONFIG_KEY]
+        saved = read_checkpoint(ckpt_path)[RUN_CONFIG_KEY]
     except Exception:  # noqa: BLE001 (the message is only less precise without it)
         return ""
     given, trained = [], []

@@ -22,10 +22,16 @@ def write_metrics(output_dir: str | Path, metrics: dict[str, float]) -> Path:
     """One flat JSON object of plain numbers, written atomically."""
     path = Path(output_dir) / METRICS_FILE
     clean = {key: _plain_number(value) for key, value in sorted(metrics.items())}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(clean, indent=2) + "\n")
-    os.replace(tmp, path)
+    _write_atomically(path, json.dumps(clean, indent=2) + "\n")
     return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A reader (or a kill part-way) never sees half a file: written beside it, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 class WallTime:
@@ -45,10 +51,7 @@ class WallTime:
         seconds = time.monotonic() - self.start
         timing = {"wall_time_s": round(self.earlier["wall_time_s"] + seconds, 1),
                   "invocations": self.earlier["invocations"] + 1}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(timing) + "\n")
-        os.replace(tmp, self.path)
+        _write_atomically(self.path, json.dumps(timing) + "\n")
 
 
 class RecordWallTime(Callback):
