@@ -30,3 +30,8 @@ class ExperimentDataModule(pl.LightningDataModule):
         """Ground truth on the test split, grouped by kind (e.g. "mi", "accuracy"); a module reports
         the kinds in its `reference_kinds` beside its own test metrics."""
         return {}
+
+    def item_names(self, split: str) -> list[str] | None:
+        """The name of each item of a test split (an image's path in the dataset), by its index in the
+        split: the `image` column of per-image results. None where items have no names."""
+        return None

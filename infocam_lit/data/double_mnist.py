@@ -156,9 +156,11 @@ class DoubleMNISTDataModule(InMemoryDataModule):
         return {"num_labels": NUM_LABELS, "label_prior": self.label_prior, "image_size": [SLOT, 2 * SLOT]}
 
     def split_tensors(self, name: str) -> tuple[torch.Tensor, ...]:
-        return tuple(self.splits[name][field] for field in FIELDS)
+        """The split's stored fields and each canvas's index in the split (per-image results)."""
+        fields = tuple(self.splits[name][field] for field in FIELDS)
+        return (*fields, torch.arange(len(fields[0])))
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int) -> dict:
-        items = dict(zip(FIELDS, batch, strict=True))
+        items = dict(zip((*FIELDS, "index"), batch, strict=True))
         items["image"] = ((items["image"].float() / 255.0 - MEAN) / STD).unsqueeze(1)
         return items

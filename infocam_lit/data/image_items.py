@@ -90,7 +90,7 @@ def reference_frame_fields(boxes: torch.Tensor, image: torch.Tensor, frame: int,
 
 def collate_items(items: list[dict]) -> dict:
     """Stack images and labels; pad boxes to (B, K_max, 4) with -1, `box_count` (B,) says how many are
-    real; `dropped_boxes` (B,) counts the boxes a crop cut away."""
+    real; `dropped_boxes` (B,) counts the boxes a crop cut away; `index` (B,) the items' indices in their split."""
     counts = torch.tensor([len(item["boxes"]) for item in items])
     batch = {
         "image": torch.stack([item["image"] for item in items]),
@@ -99,6 +99,8 @@ def collate_items(items: list[dict]) -> dict:
         "box_count": counts,
         "dropped_boxes": torch.tensor([item.get("dropped_boxes", 0) for item in items]),
     }
+    if all("index" in item for item in items):  # each item's index in its split: per-image results
+        batch["index"] = torch.tensor([item["index"] for item in items])
     if all("boxes_wsolevaluation" in item for item in items):
         batch["boxes_wsolevaluation"] = _padded([item["boxes_wsolevaluation"] for item in items])
         batch["boxes_original"] = _padded([item["boxes_original"] for item in items])
@@ -134,12 +136,17 @@ class LabelledImages(torch.utils.data.Dataset):
         original = read_rgb(self.paths[i]) if self.images is None else self.images[i]
         image, boxes = self.transform(original, self.boxes[i])
         item = {"image": image, "label": self.labels[i], "boxes": boxes,
-                "dropped_boxes": len(self.boxes[i]) - len(boxes)}
+                "dropped_boxes": len(self.boxes[i]) - len(boxes), "index": i}
         if self.reference_frame is not None:
             item |= reference_frame_fields(self.boxes[i], original, self.reference_frame, self.box_end_offset)
-            path = self.paths[i]
-            item["image_id"] = (path.relative_to(self.id_root) if self.id_root else path).as_posix()
+            item["image_id"] = self.image_id(i)
         return item
+
+    def image_id(self, i: int) -> str:
+        """Item i's path relative to `id_root` (its file name without one): how the per-image results and
+        wsolevaluation's metadata name it."""
+        path = self.paths[i]
+        return (path.relative_to(self.id_root) if self.id_root else Path(path.name)).as_posix()
 
 
 def eval_sampler(dataset: torch.utils.data.Dataset) -> torch.utils.data.Sampler | None:

@@ -73,6 +73,10 @@ class ImageFolderDataModule(ExperimentDataModule):
                           num_workers=self.num_workers, pin_memory=self.pin_memory,
                           persistent_workers=self.num_workers > 0, collate_fn=collate_items)
 
+    def item_names(self, split: str) -> list[str]:
+        dataset = self.dataset(split, self.transforms["eval"])
+        return [dataset.image_id(i) for i in range(len(dataset))]
+
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", train=True)
 

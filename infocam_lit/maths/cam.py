@@ -14,9 +14,17 @@ batched functions on tensors, usable on any GAP network (features -> GAP -> line
   or the class with the lowest logit for the whole image (plus_mode="legacy", the authors' code).
 
 region_mode="same" sums the window with zero padding, (R-1)//2 cells before and
-R//2 after in each axis, so the map keeps its h x w size for odd and even R;
+R//2 after in each axis, so the map keeps its h x w size for odd and even R; for an
+even R the window is not centred on its cell, so the map moves by half a cell towards
+the upper left (a bright cell at row i lights rows i-1 and i for R = 2).
+region_mode="centered" is "same" for an odd R; for an even R it is the mean of the
+window's two placements in each axis, a centred (R+1)-tap window whose end taps
+weigh 1/2: the same total weight R, no shift (a control for that shift).
 region_mode="legacy" is the authors' "full" convolution with a ones kernel and
 padding R-1, of size (h+R-1) x (w+R-1).
+region_padding fills the cells outside the map for "same" and "centered": "zeros"
+(the paper's; it darkens the window sums near the borders, a centre prior),
+"replicate" or "reflect" (controls for that prior).
 
 Example:
     >>> features = torch.randn(2, 512, 14, 14); weight = torch.randn(200, 512)
@@ -31,38 +39,70 @@ import torch
 import torch.nn.functional as F
 
 METHODS = ("cam", "infocam", "infocam_plus")
-REGION_MODES = ("same", "legacy")
+REGION_MODES = ("same", "centered", "legacy")
+REGION_PADDINGS = ("zeros", "replicate", "reflect")
 PLUS_MODES = ("paper", "legacy")
 
 
-def region_sum(maps: torch.Tensor, region_size: int, region_mode: str = "same") -> torch.Tensor:
+def region_sum(maps: torch.Tensor, region_size: int, region_mode: str = "same",
+               region_padding: str = "zeros") -> torch.Tensor:
     """Sum over the R x R window at every location of (B, C, h, w) maps (SPEC §4.1, the S_y of Eq. 14).
 
     Args:
         maps: (B, C, h, w) maps.
         region_size: R, the window's side; 1 returns `maps` itself.
-        region_mode: "same" (zero padding, (R-1)//2 cells before and R//2 after: h x w kept) or "legacy"
-            (the authors' full convolution: (h+R-1) x (w+R-1)).
+        region_mode: "same" ((R-1)//2 cells before and R//2 after: h x w kept; an even R shifts the map half a
+            cell towards the upper left), "centered" (as "same" for an odd R; for an even R the mean of the
+            window's placements, no shift) or "legacy" (the authors' full convolution: (h+R-1) x (w+R-1)).
+        region_padding: the cells outside the map, for "same" and "centered": "zeros", "replicate" or
+            "reflect" ("legacy" is zero-padded by definition).
 
     Returns:
-        The window sums, (B, C, h, w) for "same", (B, C, h+R-1, w+R-1) for "legacy".
+        The window sums, (B, C, h, w) for "same" and "centered", (B, C, h+R-1, w+R-1) for "legacy".
 
     Example:
         >>> region_sum(torch.ones(1, 1, 3, 3), region_size=2)[0, 0]
         tensor([[4., 4., 2.],
                 [4., 4., 2.],
                 [2., 2., 1.]])
+        >>> region_sum(torch.ones(1, 1, 3, 3), region_size=2, region_padding="replicate")[0, 0]
+        tensor([[4., 4., 4.],
+                [4., 4., 4.],
+                [4., 4., 4.]])
     """
+    if region_mode not in REGION_MODES:
+        raise ValueError(f"region_mode={region_mode!r} is not known; valid: {', '.join(REGION_MODES)}")
+    if region_padding not in REGION_PADDINGS:
+        raise ValueError(f"region_padding={region_padding!r} is not known; valid: {', '.join(REGION_PADDINGS)}")
+    if region_mode == "legacy" and region_padding != "zeros":
+        raise ValueError("region_mode='legacy' is the authors' zero-padded full convolution: region_padding='zeros'")
     if region_size == 1:
         return maps
     r = region_size
-    if region_mode == "same":
-        padded = F.pad(maps, ((r - 1) // 2, r // 2, (r - 1) // 2, r // 2))
-    elif region_mode == "legacy":
+    if region_mode == "legacy":
         padded = F.pad(maps, (r - 1, r - 1, r - 1, r - 1))
+    elif region_mode == "centered" and r % 2 == 0:
+        return _centred_even_window_sum(maps, r, region_padding)
     else:
-        raise ValueError(f"region_mode={region_mode!r} is not known; valid: {', '.join(REGION_MODES)}")
+        padded = _pad(maps, ((r - 1) // 2, r // 2, (r - 1) // 2, r // 2), region_padding)
     return F.avg_pool2d(padded, r, stride=1, divisor_override=1)  # divisor 1: a plain window sum
+
+
+def _pad(maps: torch.Tensor, pads: tuple[int, int, int, int], region_padding: str) -> torch.Tensor:
+    if region_padding == "zeros":
+        return F.pad(maps, pads)
+    return F.pad(maps, pads, mode=region_padding)
+
+
+def _centred_even_window_sum(maps: torch.Tensor, r: int, region_padding: str) -> torch.Tensor:
+    """The mean of an even R x R window's four placements around each cell: one (R+1) x (R+1) window centred on
+    the cell, whose taps weigh 1 inside and 1/2 on its first and last row and column (separable)."""
+    taps = torch.ones(r + 1, dtype=maps.dtype, device=maps.device)
+    taps[[0, -1]] = 0.5
+    kernel = (taps[:, None] * taps[None, :])[None, None]
+    batch, channels, height, width = maps.shape
+    padded = _pad(maps.reshape(batch * channels, 1, height, width), (r // 2,) * 4, region_padding)
+    return F.conv2d(padded, kernel).view(batch, channels, height, width)
 
 
 def _weighted_map(features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -72,7 +112,7 @@ def _weighted_map(features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor
 
 def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor, method: str,
                  region_size: int = 1, region_mode: str = "same", plus_mode: str = "paper",
-                 logits: torch.Tensor | None = None) -> torch.Tensor:
+                 logits: torch.Tensor | None = None, region_padding: str = "zeros") -> torch.Tensor:
     """One map per image for `classes`: CAM (Eq. 12), infoCAM (Eq. 14) or infoCAM+ (Eq. 15); see the
     module docstring.
 
@@ -82,7 +122,7 @@ def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Te
         classes: (B,) the class to map per image.
         method: "cam", "infocam" or "infocam_plus".
         region_size: R of the region sum (1: none, the plain CAM of Eq. 12).
-        region_mode: "same" or "legacy", as in `region_sum`.
+        region_mode, region_padding: as in `region_sum`.
         plus_mode: infoCAM+'s subtracted class: "paper" (the lowest region sum at each location) or
             "legacy" (the lowest logit of the image, which needs `logits`).
         logits: (B, M) logits, for plus_mode="legacy" only.
@@ -118,23 +158,24 @@ def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Te
         effective = weight[classes] - weight[logits.argmin(1)]
     elif plus_mode == "paper":
         all_maps = region_sum(torch.einsum("bkhw,mk->bmhw", features, weight.to(features.dtype)),
-                              region_size, region_mode)
+                              region_size, region_mode, region_padding)
         own = all_maps.gather(1, classes.view(-1, 1, 1, 1).expand(-1, 1, *all_maps.shape[-2:])).squeeze(1)
         return own - all_maps.min(1).values
     else:
         raise ValueError(f"plus_mode={plus_mode!r} is not known; valid: {', '.join(PLUS_MODES)}")
-    return region_sum(_weighted_map(features, effective).unsqueeze(1), region_size, region_mode).squeeze(1)
+    return region_sum(_weighted_map(features, effective).unsqueeze(1), region_size, region_mode,
+                      region_padding).squeeze(1)
 
 
 def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor,
                    variants: dict[str, tuple[str, int]], size: tuple[int, int], region_mode: str = "same",
                    plus_mode: str = "paper", upsample: str = "bicubic",
-                   logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                   logits: torch.Tensor | None = None, region_padding: str = "zeros") -> dict[str, torch.Tensor]:
     """Several maps from one set of features, each upsampled to `size` (B, H, W), in float32 even
     under mixed precision. `variants` maps a name to (method, region size).
 
     Args:
-        features, weight, classes, region_mode, plus_mode, logits: as in `compute_maps`.
+        features, weight, classes, region_mode, plus_mode, logits, region_padding: as in `compute_maps`.
         variants: name -> (method, region size), one map each.
         size: (H, W), the image size the maps are upsampled to.
         upsample: F.interpolate's mode ("bicubic", "bilinear", "nearest", ...).
@@ -160,6 +201,23 @@ def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.
     maps = {}
     corners = None if upsample == "nearest" else False  # nearest takes no align_corners
     for name, (method, region_size) in variants.items():
-        small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits)
+        small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits,
+                             region_padding)
         maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=corners)[:, 0]
     return maps
+
+
+def mean_weight_ratio(weight: torch.Tensor) -> torch.Tensor:
+    """||mean_m w_m|| / mean_m ||w_m|| of a final layer's class weights (M, K): how far infoCAM's subtraction of
+    the other classes' mean map (Eq. 14) can move a map. Under softmax or PC-softmax cross-entropy the
+    gradients of the class weights sum to zero over the classes, so SGD never moves their mean (weight decay
+    only shrinks it) and the ratio stays near its value at initialisation, about 1 / sqrt(M) for random weights.
+
+    Example:
+        >>> mean_weight_ratio(torch.tensor([[1.0, 0.0], [-1.0, 0.0]])).item()
+        0.0
+        >>> mean_weight_ratio(torch.tensor([[1.0, 0.0], [1.0, 0.0]])).item()
+        1.0
+    """
+    weight = weight.detach().double()
+    return weight.mean(0).norm() / weight.norm(dim=1).mean()

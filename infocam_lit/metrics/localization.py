@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import torch
 from torchmetrics import Metric
+from torchmetrics.utilities import dim_zero_cat
 
 from infocam_lit.maths.boxes import best_iou
 from infocam_lit.maths.threshold_sweep import threshold_sweep
-from infocam_lit.metrics.functional import held_out_threshold, maxboxacc, threshold_grid
+from infocam_lit.metrics.functional import first_best, held_out_threshold, maxboxacc, threshold_grid
+from infocam_lit.metrics.per_image import in_index_order
 from infocam_lit.metrics.wsolevaluation import require_cv2, wsolevaluation_hits
 
 
@@ -104,7 +106,12 @@ class ThresholdSweep(Metric):
 
     compute() returns MaxBoxAccV2 of the test split (with `every_component`; per label too when L > 1:
     `<key>_per_label`) and, once a validation split was seen (with `largest_box`), the held-out tau and
-    the test split's GT-known and Top-1 Loc there (metrics/functional.py: maxboxacc, held_out_threshold).
+    the test split's GT-known and Top-1 Loc there (metrics/functional.py: maxboxacc, held_out_threshold),
+    beside `gt_known_loc_best_tau`, the best of the test split's own taus (an oracle, to label a number at a
+    fixed tau that happens to be the best on test). With `per_image` (and `largest_box`), test updates also
+    give each image's index in its split, and compute() adds `per_image_index` (N,) and
+    `per_image_iou_val_tau` (N,): the IoU of each test image's box at the held-out tau, in index order, the
+    very values whose hits make gt_known_loc_val_tau.
 
     Example:
         >>> maps = torch.zeros(1, 8, 8)
@@ -122,8 +129,10 @@ class ThresholdSweep(Metric):
 
     def __init__(self, threshold_step: float = 0.01, iou_thresholds: tuple[float, ...] = (0.3, 0.5, 0.7),
                  num_labels: int = 1, largest_box: bool = True, every_component: bool = True,
-                 iou_threshold: float = 0.5, **kwargs):
+                 iou_threshold: float = 0.5, per_image: bool = False, **kwargs):
         super().__init__(**kwargs)
+        if per_image and not largest_box:
+            raise ValueError("per_image keeps the largest box's IoU: it needs largest_box=True")
         self.register_buffer("thresholds", threshold_grid(threshold_step), persistent=False)
         self.iou_thresholds, self.iou_threshold = tuple(iou_thresholds), iou_threshold
         self.num_labels, self.largest_box, self.every_component = num_labels, largest_box, every_component
@@ -134,16 +143,22 @@ class ThresholdSweep(Metric):
                                                      dtype=torch.float64), dist_reduce_fx="sum")
         for name in ("count", "val_count"):
             self.add_state(name, torch.zeros(num_labels, dtype=torch.float64), dist_reduce_fx="sum")
+        self.per_image = per_image
+        if per_image:  # (N,) indices and (N, T) IoUs of the test split, gathered across ranks
+            self.add_state("image_index", default=[], dist_reduce_fx="cat")
+            self.add_state("image_iou", default=[], dist_reduce_fx="cat")
 
     def update(self, maps: torch.Tensor, gt_boxes: torch.Tensor, gt_count: torch.Tensor,
                labels: torch.Tensor | None = None, top1_correct: torch.Tensor | None = None,
-               split: str = "test") -> None:
+               split: str = "test", index: torch.Tensor | None = None) -> None:
         """Args:
             maps: (B, H, W) at image size.
             gt_boxes, gt_count: GT boxes (B, K, 4), of which gt_count (B,) are real.
             labels: (B,) the label of each map when num_labels > 1.
             top1_correct: (B,) whether its top-1 class is correct, if known.
             split: "test" (scored) or "val" (chooses the threshold).
+            index: (B,) each image's index in its split: with `per_image`, the test split's per-image IoUs
+                are kept for the batches that give it.
         """
         if split not in ("test", "val"):
             raise ValueError(f"split={split!r}; valid: test, val")
@@ -160,8 +175,11 @@ class ThresholdSweep(Metric):
         if boxes is not None:
             n, t = boxes.shape[:2]
             repeated = gt_boxes.repeat_interleave(t, 0)
-            hit = (best_iou(boxes.reshape(-1, 4), repeated, gt_count.repeat_interleave(t)) >= self.iou_threshold)
-            hit = hit.view(n, t).double()
+            iou = best_iou(boxes.reshape(-1, 4), repeated, gt_count.repeat_interleave(t)).view(n, t)
+            hit = (iou >= self.iou_threshold).double()
+            if self.per_image and test and index is not None:
+                self.image_index.append(index.detach().long())
+                self.image_iou.append(iou)
             (self.box_hits if test else self.val_box_hits).index_add_(0, labels, hit)
             if top1_correct is not None and test:
                 self.box_top1_hits.index_add_(0, labels, hit * top1_correct.double()[:, None])
@@ -181,6 +199,13 @@ class ThresholdSweep(Metric):
                                          self.thresholds)
             if self.num_labels == 1:
                 del values["gt_known_loc_val_tau_per_label"]
+            # the fixed-threshold rule at the best tau on the test split itself: an oracle, to tell when a
+            # number at a fixed tau happens to be the test split's best (never a result to report as such)
+            values["gt_known_loc_best_tau"] = self.box_hits.sum(0).max() / self.count.sum()
+            if self.per_image and len(self.image_index) > 0:
+                index, iou = in_index_order(dim_zero_cat(self.image_index), dim_zero_cat(self.image_iou))
+                values |= {"per_image_index": index,
+                           "per_image_iou_val_tau": iou[:, first_best(self.val_box_hits.sum(0))]}
         return values
 
 

@@ -23,6 +23,10 @@ class ExperimentModule(pl.LightningModule):
         self.test_results: dict[str, float] = {}  # the final test metrics, set when a test epoch ends
         self.test_confusion: dict[str, torch.Tensor] = {}  # split -> confusion matrix, where it has one
         self.test_examples: dict[str, torch.Tensor] = {}  # images, maps and boxes the figures draw
+        # column -> (N,) values, one row per image of the scored test split in its order, the first column
+        # "image_index"; None for a family (or a run) without per-image results
+        self.test_per_image: dict[str, torch.Tensor] | None = None
+        self.per_image_split = "test"  # the split whose items the rows are (the DataModule names them)
 
     def use_channels_last(self, enabled: bool) -> None:
         """model.channels_last: weights and image batches in NHWC memory, the layout GPU tensor cores

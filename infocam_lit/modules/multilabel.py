@@ -19,6 +19,11 @@ box when the digit appears twice). Per map, overall and per digit (SPEC §7.2):
     pointing          the pointing game: the map's maximum lies in a box of that digit
 The test stage therefore evaluates the validation split too (the DataModule's
 test_split_names are ("val", "test")); the validation canvases serve only to choose tau.
+
+Per-image results (`test_per_image`, per_image.csv.gz): one row per digit present in a test canvas, in
+canvas order then digit order: the canvas's index, the digit, whether it is predicted present (its logit
+> 0) and, per map, the IoU of its box at cam.threshold and at the held-out tau and its pointing hit (0/1):
+the values whose means make loc_acc, loc_acc_val_tau and pointing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from infocam_lit.maths.cam import upsampled_maps
 from infocam_lit.maths.multilabel_losses import MultiLabelLoss
 from infocam_lit.metrics.counts import HitsPerLabel, MultiLabelCounts
 from infocam_lit.metrics.localization import ThresholdSweep, pointing_hits
+from infocam_lit.metrics.per_image import INDEX, PerImageColumns
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.components import build_net, build_optimizer
 from infocam_lit.modules.epoch_values import log_epoch_values
@@ -41,7 +47,7 @@ from infocam_lit.modules.summary import digits_line
 
 MAPS = {"cam": False, "infocam": True}  # name -> with the region sum
 # the sweep's values as this experiment names them (its box rule has no top-1 class to score)
-RENAMED = {"gt_known_loc_val_tau": "loc_acc_val_tau"}
+RENAMED = {"gt_known_loc_val_tau": "loc_acc_val_tau", "gt_known_loc_best_tau": "loc_acc_best_tau"}
 NOT_LOGGED = ("top1_loc_val_tau",)
 PER_LABEL = "_per_label"
 EXAMPLES_KEPT = 8
@@ -63,8 +69,10 @@ class MultiLabelLocalizationModule(ExperimentModule):
             "labels": MultiLabelCounts(num_labels), **{name: HitsPerLabel(num_labels) for name in MAPS}})
             for stage in ("val", "test")})
         # the test stage's sweeps: over the validation canvases (to choose tau) and the test canvases
-        self.sweeps = nn.ModuleDict({name: ThresholdSweep(cam["threshold_step"], num_labels=num_labels)
-                                     for name in MAPS})
+        self.sweeps = nn.ModuleDict({name: ThresholdSweep(cam["threshold_step"], num_labels=num_labels,
+                                                          per_image=True) for name in MAPS})
+        # one row per (test canvas, digit present), keyed canvas * num_labels + digit
+        self.per_image = PerImageColumns(("predicted", *(f"{m}_{c}" for m in MAPS for c in ("iou", "pointing"))))
         self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
         self.use_channels_last(channels_last)
 
@@ -102,13 +110,20 @@ class MultiLabelLocalizationModule(ExperimentModule):
         logits, image, label, maps, gt, count = self._digit_maps(batch)
         metrics = self.metrics[stage]
         metrics["labels"].update(logits > 0, labels > 0.5)
+        pair = None if batch.get("index") is None else batch["index"][image] * self.hparams.num_labels + label
+        columns = {}
         for name, map_ in maps.items():
             boxes = boxes_from_maps(map_, self.cam["threshold"])
-            metrics[name].update(best_iou(boxes, gt, count) >= 0.5, label)
+            iou = best_iou(boxes, gt, count)
+            metrics[name].update(iou >= 0.5, label)
             if stage == "test":
-                self.sweeps[name].update(map_, gt, count, label)
-                self.pointing[name].update(pointing_hits(map_, gt, count), label)
+                self.sweeps[name].update(map_, gt, count, label, index=pair)
+                pointing = pointing_hits(map_, gt, count)
+                self.pointing[name].update(pointing, label)
+                columns |= {f"{name}_iou": iou, f"{name}_pointing": pointing.long()}
                 keep_first(self.test_examples, {name: map_, f"{name}_boxes": boxes}, EXAMPLES_KEPT)
+        if stage == "test" and pair is not None:
+            self.per_image.update(pair, predicted=(logits[image, label] > 0).long(), **columns)
         if stage == "test":
             display = (images[image] * STD + MEAN).clamp(0, 1).expand(-1, 3, -1, -1)
             keep_first(self.test_examples, {"image": images[image], "display": display, "gt_boxes": gt,
@@ -128,6 +143,7 @@ class MultiLabelLocalizationModule(ExperimentModule):
 
     def on_test_epoch_start(self) -> None:
         self.test_examples = {}
+        self.test_per_image = None
 
     def _stage_values(self, stage: str) -> dict[str, torch.Tensor]:
         metrics = self.metrics[stage]
@@ -159,21 +175,40 @@ class MultiLabelLocalizationModule(ExperimentModule):
     def _held_out_values(self) -> dict[str, torch.Tensor]:
         """Per map: pointing, MaxBoxAccV2 and the loc acc at the tau chosen on validation, overall and
         per digit (key pattern test/<map>/<name>_digit/<k>)."""
-        values = {}
+        values, held_out = {}, {}
         for name in MAPS:
             pointing = self.pointing[name].compute()
             overall, per_digit = {"pointing": pointing["loc_acc"]}, {"pointing": pointing["per_label"]}
             for key, value in self.sweeps[name].compute().items():
-                if key not in NOT_LOGGED:
+                if key.startswith("per_image"):
+                    held_out[key.replace("per_image", name)] = value
+                elif key not in NOT_LOGGED:
                     base = key.removesuffix(PER_LABEL)
                     (per_digit if key.endswith(PER_LABEL) else overall)[RENAMED.get(base, base)] = value
             values.update({f"test/{name}/{key}": value for key, value in overall.items()})
             for key, per_label in per_digit.items():
                 for k in range(self.hparams.num_labels):
                     values[f"test/{name}/{key}_digit/{k}"] = per_label[k]
-        for metric in (*self.sweeps.values(), *self.pointing.values()):
+        if self.per_image.update_count:
+            self.test_per_image = self._per_image_table(self.per_image.compute(), held_out)
+        for metric in (*self.sweeps.values(), *self.pointing.values(), self.per_image):
             metric.reset()
         return values
+
+    def _per_image_table(self, rows: dict[str, torch.Tensor], held_out: dict[str, torch.Tensor]) -> dict:
+        """per_image.csv.gz's columns: the canvas (image_index), the digit, then `rows`' and the held-out tau's
+        IoU of each map, its rows the same (canvas, digit) pairs in the same order (checked)."""
+        pair = rows[INDEX]
+        table = {INDEX: pair // self.hparams.num_labels, "digit": pair % self.hparams.num_labels,
+                 "predicted": rows["predicted"]}
+        for name in MAPS:
+            table[f"{name}_iou"] = rows[f"{name}_iou"]
+            if f"{name}_iou_val_tau" in held_out:  # a validation split chose tau
+                if not torch.equal(held_out[f"{name}_index"], pair):
+                    raise RuntimeError(f"{name}: the sweep's per-image rows are not the per-image table's pairs")
+                table[f"{name}_iou_val_tau"] = held_out[f"{name}_iou_val_tau"]
+            table[f"{name}_pointing"] = rows[f"{name}_pointing"]
+        return table
 
     def on_test_epoch_end(self) -> None:
         self.test_results = self._log_finite({**self._stage_values("test"), **self._held_out_values()})

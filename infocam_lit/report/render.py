@@ -42,7 +42,17 @@ from typing import Callable
 
 from infocam_lit.report.configs import debug_settings
 from infocam_lit.report.runs import Run, find_runs
-from infocam_lit.report.tables import imbalance, mi_studies, region_size, sweep, table2, table3, table5, wsol
+from infocam_lit.report.tables import (
+    imbalance,
+    mi_studies,
+    region_size,
+    sweep,
+    table2,
+    table3,
+    table5,
+    wsol,
+    wsol_controls,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ TABLES = {
     "table8": Table("table4", wsol.table8),
     "wsolevaluation": Table("table4", wsol.table_wsolevaluation),
     "region_size": Table("table4", region_size.section),  # evaluate runs under table4/region_size/
+    "wsol_controls": Table("table4", wsol_controls.section),  # evaluate runs under table4/controls/
     "sweep": Table(None, sweep.section),  # whatever a sweep varies; the results layout has a table per experiment
 }
 

@@ -14,7 +14,7 @@ from pytorch_lightning.loggers import WandbLogger
 
 from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.modules.base import ExperimentModule
-from infocam_lit.run.run_files import write_metrics
+from infocam_lit.run.run_files import write_metrics, write_per_image
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ class TestArtifact(Callback):
 
 
 class RunSummary(TestArtifact):
-    """metrics.json (test metrics and ground truth), the ground truth logged beside the test
+    """metrics.json (test metrics and ground truth) and, where the module has them, the per-image results
+    (per_image.csv.gz, its items named by the DataModule); the ground truth logged beside the test
     metrics, the final metrics in the W&B run summary, and the module's one-line summary printed."""
 
     def on_test_end(self, trainer: pl.Trainer, pl_module: ExperimentModule) -> None:
@@ -72,6 +73,11 @@ class RunSummary(TestArtifact):
     def write(self, trainer: pl.Trainer, pl_module: ExperimentModule, folder: Path) -> None:
         metrics = final_metrics(pl_module, trainer.datamodule)
         log.info("metrics written to %s", write_metrics(folder, metrics))
+        if pl_module.test_per_image is not None:
+            datamodule = trainer.datamodule
+            names = (datamodule.item_names(pl_module.per_image_split)
+                     if isinstance(datamodule, ExperimentDataModule) else None)
+            log.info("per-image results written to %s", write_per_image(folder, pl_module.test_per_image, names))
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.experiment.summary.update(metrics)

@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
 from infocam_lit.run.jobs import RunRefused, record_failure, refuse
+from infocam_lit.run.restore import with_checkpoint_experiment
 from infocam_lit.run.run_files import FAILED_FILE
 from infocam_lit.run.schema import ConfigError, register_configs
 
@@ -146,13 +147,19 @@ def train_main() -> None:
     _run_hydra("train", train)
 
 
+def _restoring_the_experiment() -> None:
+    """evaluate.py with no `experiment=` composes the checkpoint's own (run/restore.py: with_checkpoint_experiment)."""
+    sys.argv[1:] = with_checkpoint_experiment(sys.argv[1:], Path(config_dir()) / "experiment")
+
+
 def evaluate_main() -> None:
     from infocam_lit.run.evaluate import evaluate
 
+    _restoring_the_experiment()
     _run_hydra("evaluate", evaluate)
 
 
 def predict_main() -> None:
     from infocam_lit.run.predict import predict
 
-    _run_hydra("predict", predict)
+    _run_hydra("predict", predict)  # conf/predict.yaml composes no experiment: all of it comes from the checkpoint

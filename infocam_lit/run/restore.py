@@ -94,6 +94,35 @@ def checkpoint_experiment(ckpt_path: str | None, fallback: str) -> str:
         return fallback
 
 
+def with_checkpoint_experiment(arguments: list[str], experiments: Path) -> list[str]:
+    """evaluate.py's command line with `experiment=<the checkpoint's>` added when it names no
+    experiment, so the checkpoint's experiment file (its data group, callbacks, per-dataset defaults) is composed
+    before its run config is restored over it: `evaluate.py ckpt_path=X data.root=...` then works as
+    `evaluate.py experiment=<X's> ckpt_path=X ...` does. Unchanged when the checkpoints (a sweep may name several)
+    do not all name one experiment of `experiments` (conf/experiment/), or cannot be read: evaluate.py then
+    says why."""
+    parser = OverridesParser.create()
+    paths = []
+    for argument in arguments:
+        try:
+            override = parser.parse_override(argument)
+        except Exception:  # noqa: BLE001 (Hydra reports a malformed override itself)
+            continue
+        if override.key_or_group == "experiment":
+            return arguments
+        if override.key_or_group == "ckpt_path":  # one path, or a choice sweep of several (quoted or not)
+            value = override.value()
+            paths = [str(getattr(v, "text", v)) for v in getattr(value, "list", [value])]
+    names = set()
+    for path in paths:
+        try:
+            names.add(read_checkpoint(path).get(RUN_CONFIG_KEY, {}).get("experiment_name"))
+        except ConfigError:
+            return arguments
+    name = names.pop() if len(names) == 1 else None
+    return [*arguments, f"experiment={name}"] if name and (experiments / f"{name}.yaml").is_file() else arguments
+
+
 def typed_section(section: dict, group: str) -> DictConfig:
     """A saved (plain) config section, typed again by the schema it was made from: the keys it lacks
     take the schema's defaults. A section of no known schema (a family outside the package) stays as saved."""

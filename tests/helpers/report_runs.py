@@ -79,12 +79,14 @@ def make_training_run(folder, seed: int, metrics: dict | None = None, **config):
 
 
 def make_evaluate_run(folder, seed: int, overrides: list[str], metrics: dict, region_size: int = 3,
-                      checkpoint: str = "best.ckpt"):
+                      checkpoint: str = "best.ckpt", **cam):
     """evaluate.py's run folder: the checkpoint's data/model/loss/cam restored, the overrides on top,
-    evaluate.py's own seed (0) and the checkpoint it read."""
-    ckpt = f"/outputs/wsol_tiny/runs/seed{seed}/checkpoints/{checkpoint}"
+    evaluate.py's own seed (0) and the checkpoint it read (`checkpoint`: a file name under the run's
+    checkpoints/, or "model.ckpt", a slim checkpoint in the run's results folder)."""
+    run = f"/outputs/wsol_tiny/runs/seed{seed}"
+    ckpt = f"{run}/{checkpoint}" if checkpoint == "model.ckpt" else f"{run}/checkpoints/{checkpoint}"
     config = training_config(seed) | {"task_name": "evaluate", "seed": 0, "ckpt_path": ckpt}
-    config["cam"] = config["cam"] | {"region_size": region_size}
+    config["cam"] = config["cam"] | {"region_size": region_size} | cam
     make_run(folder, config, metrics)
     (folder / ".hydra" / "overrides.yaml").write_text(
         yaml.safe_dump(["experiment=wsol_tiny", f"ckpt_path={ckpt}", "logger=csv", *overrides]))
@@ -97,3 +99,24 @@ def region_size_metrics(checkpoint: int, region_size: int) -> dict:
                 "test/infocam_plus/gt_known_loc_val_tau": 0.50 + 0.01 * region_size,
                 "test/infocam/maxboxacc_v2": 0.60 + 0.01 * region_size}
     return metrics
+
+
+PER_IMAGE_COUNT = 100
+
+
+def make_per_image(folder, seed: int) -> None:
+    """per_image.csv.gz whose hits make `wsol_metrics(seed)`'s GT-known Loc of CAM, infoCAM, infoCAM+ and the
+    centre baseline: on 100 images, a map with GT-known Loc g hits the first 100 g images (IoU 0.9), misses the
+    rest (IoU 0.1)."""
+    import torch
+
+    from infocam_lit.run.run_files import write_per_image
+
+    metrics = wsol_metrics(seed)
+    table = {"image_index": torch.arange(PER_IMAGE_COUNT), "label": torch.zeros(PER_IMAGE_COUNT, dtype=torch.long),
+             "predicted": torch.zeros(PER_IMAGE_COUNT, dtype=torch.long)}
+    for name in ("cam", "infocam", "infocam_plus", "center_gaussian"):
+        for measure, column in (("gt_known_loc", "_iou"), ("gt_known_loc_val_tau", "_iou_val_tau")):
+            hits = round(PER_IMAGE_COUNT * metrics[f"test/{name}/{measure}"])
+            table[f"{name}{column}"] = torch.where(torch.arange(PER_IMAGE_COUNT) < hits, 0.9, 0.1)
+    write_per_image(folder, table, [f"image_{i}.JPEG" for i in range(PER_IMAGE_COUNT)])

@@ -48,3 +48,16 @@ def test_fixed_box_accuracy_by_hand():
     assert result["maxboxacc_v2"] == pytest.approx((3 / 3 + 2 / 3 + 1 / 3) / 3)
     with pytest.raises(ValueError, match="must include 0.5"):
         FixedBoxAccuracy((0.3, 0.7))
+
+
+def test_centre_weighted_darkens_the_borders_of_a_normalised_map():
+    from infocam_lit.maths.baselines import centre_weighted
+
+    flat = torch.full((1, 8, 8), -3.0)
+    flat[0, 0, 0] = 5.0  # the brightest pixel in a corner
+    weighted = centre_weighted(flat)
+    assert weighted[0, 0, 0] == pytest.approx(center_gaussian_maps(1, 8, 8)[0, 0, 0].item())  # 1 x the prior
+    assert weighted[0, 3, 3] == 0.0  # the minimum normalises to 0, whatever its sign
+    ramp = torch.arange(64.0).view(1, 8, 8)  # brighter towards the bottom right
+    expected = (ramp - ramp.min()) / (ramp.max() - ramp.min()) * center_gaussian_maps(1, 8, 8)
+    assert torch.allclose(centre_weighted(ramp), expected)

@@ -80,7 +80,7 @@ def test_infocam_plus_region_applies_before_the_minimum():
 def test_bad_arguments_name_the_valid_values():
     with pytest.raises(ValueError, match="cam, infocam, infocam_plus"):
         compute_maps(FEATURES, WEIGHT, torch.tensor([0]), "gradcam")
-    with pytest.raises(ValueError, match="same, legacy"):
+    with pytest.raises(ValueError, match="same, centered, legacy"):
         compute_maps(FEATURES, WEIGHT, torch.tensor([0]), "cam", region_size=3, region_mode="valid")
     with pytest.raises(ValueError, match="region_size must be >= 1"):
         compute_maps(FEATURES, WEIGHT, torch.tensor([0]), "cam", region_size=0)
@@ -96,3 +96,61 @@ def test_nearest_upsampling_repeats_each_cell():
     maps = upsampled_maps(features, weight, classes, {"cam": ("cam", 1)}, (8, 8), upsample="nearest")
     small = compute_maps(features, weight, classes, "cam", 1)
     assert torch.equal(maps["cam"], small.repeat_interleave(2, 1).repeat_interleave(2, 2))
+
+
+def _centre_of_mass(window_sums: torch.Tensor) -> tuple[float, float]:
+    rows, cols = torch.arange(window_sums.shape[0], dtype=torch.float64), torch.arange(window_sums.shape[1])
+    total = window_sums.sum()
+    return float((window_sums.sum(1) * rows).sum() / total), float((window_sums.sum(0) * cols).sum() / total)
+
+
+@pytest.mark.parametrize("r", [2, 4])
+def test_an_even_window_shifts_a_bright_cell_to_the_upper_left_and_centered_does_not(r):
+    one_hot = torch.zeros(1, 1, 9, 9, dtype=torch.float64)
+    one_hot[0, 0, 4, 4] = 1.0
+    same = region_sum(one_hot, r, "same")[0, 0]
+    # (R-1)//2 cells before, R//2 after: the cell lights rows 4 - R//2 .. 4 + (R-1)//2, half a cell up and left
+    assert same[4 - r // 2: 4 + (r - 1) // 2 + 1, 4 - r // 2: 4 + (r - 1) // 2 + 1].eq(1).all()
+    assert _centre_of_mass(same) == (3.5, 3.5)
+    centered = region_sum(one_hot, r, "centered")[0, 0]
+    assert _centre_of_mass(centered) == (4.0, 4.0)
+    assert centered.sum() == r * r  # the same total weight as an R x R window
+    assert centered[4 - r // 2, 4].item() == 0.5 and centered[4 - r // 2, 4 - r // 2].item() == 0.25
+
+
+def test_centered_is_same_for_an_odd_window():
+    maps = torch.randn(2, 3, 7, 7)
+    for r in (1, 3, 5):
+        assert torch.equal(region_sum(maps, r, "centered"), region_sum(maps, r, "same"))
+
+
+def test_centered_even_window_is_the_mean_of_the_four_placements():
+    maps = torch.randn(1, 1, 6, 5, dtype=torch.float64)
+    placements = []
+    for top in (0, 1):
+        for left in (0, 1):  # the window's two placements in each axis: 1 cell before and 0 after, or 0 and 1
+            padded = torch.nn.functional.pad(maps, (left, 1 - left, top, 1 - top))
+            placements.append(torch.nn.functional.avg_pool2d(padded, 2, stride=1, divisor_override=1))
+    assert torch.allclose(region_sum(maps, 2, "centered"), torch.stack(placements).mean(0))
+
+
+@pytest.mark.parametrize("padding", ["replicate", "reflect"])
+def test_a_padding_other_than_zeros_does_not_darken_the_borders(padding):
+    flat = torch.ones(1, 1, 6, 6)
+    assert region_sum(flat, 3, "same")[0, 0, 0, 0] == 4  # zeros: a corner window holds 4 of its 9 cells
+    for mode in ("same", "centered"):
+        for r in (2, 3, 4):
+            assert region_sum(flat, r, mode, padding).eq(r * r).all()
+
+
+def test_replicate_and_reflect_pad_as_named():
+    maps = torch.tensor([1.0, 2.0, 4.0]).expand(1, 1, 3, 3)  # equal rows: every window sums 3 of a row's windows
+    assert region_sum(maps, 3, "same", "replicate")[0, 0, 0].tolist() == [12.0, 21.0, 30.0]  # 1 [1 2 4] 4
+    assert region_sum(maps, 3, "same", "reflect")[0, 0, 0].tolist() == [15.0, 21.0, 24.0]  # 2 [1 2 4] 2
+
+
+def test_legacy_refuses_a_padding_other_than_zeros():
+    with pytest.raises(ValueError, match="legacy"):
+        region_sum(torch.ones(1, 1, 4, 4), 3, "legacy", "replicate")
+    with pytest.raises(ValueError, match="valid: zeros, replicate, reflect"):
+        region_sum(torch.ones(1, 1, 4, 4), 3, "same", "circular")

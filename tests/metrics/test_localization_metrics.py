@@ -183,7 +183,8 @@ def test_a_sweep_reports_only_what_it_has_seen():
     without_components = ThresholdSweep(every_component=False)
     without_components.update(*nested([6.0, 6.0, 13.0, 13.0]), split="val")
     without_components.update(*nested([6.0, 6.0, 13.0, 13.0]))
-    assert set(without_components.compute()) == {"val_tau", "gt_known_loc_val_tau", "top1_loc_val_tau"}
+    assert set(without_components.compute()) == {"val_tau", "gt_known_loc_val_tau", "top1_loc_val_tau",
+                                                  "gt_known_loc_best_tau"}
     with pytest.raises(ValueError, match="split='train'; valid: test, val"):
         sweep.update(*nested([6.0, 6.0, 13.0, 13.0]), split="train")
 

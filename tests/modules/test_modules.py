@@ -127,3 +127,38 @@ def test_channels_last_puts_weights_and_image_batches_in_nhwc_and_changes_no_out
     assert plain.on_after_batch_transfer(dict(batch), 0)["image"].is_contiguous()  # left as it came
     with torch.no_grad():
         torch.testing.assert_close(nhwc(moved["image"]), plain(batch["image"]), rtol=1e-5, atol=1e-5)
+
+
+def wsol_test_batches(with_index: bool) -> list[dict]:
+    generator = torch.Generator().manual_seed(0)
+    batches = []
+    for start in (0, 4):
+        batch = {"image": torch.randn(4, 3, 20, 20, generator=generator), "label": torch.tensor([0, 1, 2, 0]),
+                 "boxes": torch.tensor([[[2.0, 2.0, 15.0, 15.0]]] * 4), "box_count": torch.ones(4, dtype=torch.long)}
+        batches.append(batch | ({"index": torch.arange(start, start + 4)} if with_index else {}))
+    return batches
+
+
+@pytest.mark.parametrize("with_index", [False, True])
+def test_wsol_per_image_rows_need_image_indices(tmp_path, with_index):
+    """Batches of a DataModule that gives no image indices: the metrics as ever, no per-image rows. With them:
+    a row per image, whose hits are the metrics' (no validation half here, so no held-out-τ columns)."""
+    from torch.utils.data import DataLoader
+
+    from infocam_lit.modules.wsol import WSOLModule
+
+    torch.manual_seed(0)
+    module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, ADAM, None, 1.0, loss_config("softmax"),
+                        cam_config(region_size=3, threshold_step=0.1), False, 3, [1 / 3] * 3, 20, None)
+    quiet_trainer(tmp_path).test(module, DataLoader(wsol_test_batches(with_index), batch_size=None), verbose=False)
+    assert "test/cam_x_center/gt_known_loc" in module.test_results
+    assert 0 <= module.test_results["test/class_weight_mean_ratio"] < 1
+    if not with_index:
+        assert module.test_per_image is None
+        return
+    table = module.test_per_image
+    assert table["image_index"].tolist() == list(range(8)) and table["label"].tolist() == [0, 1, 2, 0] * 2
+    assert not any(column.endswith("_val_tau") for column in table)
+    for name in ("cam", "infocam", "infocam_plus", "center_gaussian", "cam_x_center", "full_image"):
+        hits = (table[f"{name}_iou"] >= 0.5).double().mean().item()
+        assert hits == pytest.approx(module.test_results[f"test/{name}/gt_known_loc"], abs=1e-12)

@@ -116,12 +116,34 @@ def test_collect_runs_copies_the_summaries_of_finished_runs_only(tmp_path, capsy
     assert f"not finished, left out: {running}" in capsys.readouterr().out
 
 
+def test_collect_runs_never_replaces_a_finished_summary(tmp_path, capsys):
+    from infocam_lit.report import collect_runs
+
+    committed, remade = tmp_path / "results" / "seed=0", tmp_path / "sweep" / "seed=0"
+    make_run(committed, classification_config("mnist", False, "softmax", 0), {"test/acc": 0.98})
+    (committed / "timing.json").write_text('{"wall_time_s": 61.5, "invocations": 1}\n')
+    before = {p: p.read_bytes() for p in committed.rglob("*") if p.is_file()}
+    # the same run made again: the same metrics, another wall time, and per-image results the first lacked
+    make_run(remade, classification_config("mnist", False, "softmax", 0), {"test/acc": 0.98})
+    (remade / "timing.json").write_text('{"wall_time_s": 70.0, "invocations": 1}\n')
+    (remade / "per_image.csv.gz").write_bytes(b"rows")
+    collect_runs.main([str(tmp_path / "results"), str(remade)])
+    assert all(p.read_bytes() == data for p, data in before.items())  # nothing it had was replaced
+    assert (committed / "per_image.csv.gz").read_bytes() == b"rows"  # what it lacked was added
+    assert f"kept as it was (the run's copy differs): {committed / 'timing.json'}" in capsys.readouterr().out
+    # a run with other metrics under the same name: refused whole
+    (remade / "metrics.json").write_text('{"test/acc": 0.5}')
+    collect_runs.main([str(tmp_path / "results"), str(remade)])
+    assert (committed / "metrics.json").read_bytes() == before[committed / "metrics.json"]
+    assert f"refused, nothing copied: {remade}: its metrics.json differs" in capsys.readouterr().out
+
+
 def test_collect_runs_help_names_its_command(capsys):
     from infocam_lit.report import collect_runs
 
     with pytest.raises(SystemExit):
         collect_runs.main(["--help"])
-    assert capsys.readouterr().out.startswith("usage: python -m infocam_lit.report.collect_runs [-h] dest runs")
+    assert capsys.readouterr().out.startswith("usage: python -m infocam_lit.report.collect_runs [-h]")
 
 
 def test_results_folder_tables_read_their_own_runs_and_check_finds_stale_blocks(tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from infocam_lit.run.run_files import read_per_image
 from tests.helpers.fixture_data import make_mnist
 from tests.helpers.runs import read_metrics, run_entry
 
@@ -28,6 +29,19 @@ def assert_localization_keys(m: dict) -> None:
             assert m[f"test/{name}/maxboxacc_iou30_digit/{k}"] >= m[f"test/{name}/maxboxacc_iou50_digit/{k}"]
 
 
+def assert_per_image_rows(run, m: dict) -> None:
+    """A row per digit present in a test canvas, canvas then digit order; its hits and pointing make the metrics."""
+    table = read_per_image(run)
+    pairs = list(zip(table["index"].tolist(), table["digit"].tolist(), strict=True))
+    assert pairs == sorted(set(pairs)) and 200 <= len(pairs) <= 400  # 200 canvases of one or two digits
+    for name in ("cam", "infocam"):
+        assert (table[f"{name}_iou"] >= 0.5).mean() == pytest.approx(m[f"test/{name}/loc_acc"], abs=1e-12)
+        assert (table[f"{name}_iou_val_tau"] >= 0.5).mean() == pytest.approx(m[f"test/{name}/loc_acc_val_tau"],
+                                                                             abs=1e-12)
+        assert table[f"{name}_pointing"].mean() == pytest.approx(m[f"test/{name}/pointing"], abs=1e-12)
+    assert set(table["predicted"].tolist()) <= {0, 1}
+
+
 @pytest.mark.parametrize("loss", ["sigmoid", "pc_sigmoid"])
 def test_double_mnist(tmp_path, loss):
     make_mnist(tmp_path / "data", n_train=1200, n_test=300)
@@ -40,6 +54,7 @@ def test_double_mnist(tmp_path, loss):
     assert all(f"test/acc_digit/{k}" in m and f"test/balanced_acc_digit/{k}" in m for k in range(10))
     assert any(key.startswith("test/precision_digit/") for key in m)  # undefined (never predicted) ones are left out
     assert_localization_keys(m)
+    assert_per_image_rows(tmp_path / "run", m)
     assert (tmp_path / "run" / "cams_infocam.png").is_file()
     assert list((tmp_path / "cache").glob("double_mnist_*.pt"))
     run_entry("evaluate.py", tmp_path / "eval", "experiment=double_mnist",

@@ -38,6 +38,7 @@ from infocam_lit.report.tables.wsol_groups import (
     is_evaluate_run,
     protocol,
 )
+from infocam_lit.report.tables.wsol_paired import trained_run_name
 
 MEASURES = {"gt_known_loc_val_tau": "GT-known Loc (val τ)", "maxboxacc_v2": "MaxBoxAccV2"}
 FIGURE_NAMES = {"wsol_tiny": "region_size_tiny.png", "wsol_cub": "region_size_cub.png"}
@@ -74,7 +75,7 @@ def study_runs(runs: list[Run]) -> Study:
         for configuration in configurations(group, ignore=("cam.region_size",)):
             by_size = study[key._replace(config=configuration.label)]
             for run in configuration.runs:
-                trained_run = str(Path(run.config["ckpt_path"]).parent.parent)  # <run>/checkpoints/best.ckpt -> <run>
+                trained_run = trained_run_name(run)
                 by_size[int(run.config["cam"]["region_size"])][trained_run] = run.metrics
     # a stable sort on the group: its configurations stay in their order
     return {key: dict(sorted(by_size.items())) for key, by_size in sorted(study.items(), key=lambda item: item[0][:4])}

@@ -4,7 +4,7 @@ does not beat them has not localised anything."""
 
 from __future__ import annotations
 
-from infocam_lit.report.runs import mean_std, mean_std_cell, percent_mean_std
+from infocam_lit.report.runs import Run, mean_std, mean_std_cell, percent_mean_std
 from infocam_lit.report.tables.wsol_groups import Key, dataset_metrics, metric_values
 
 BASELINES = {"center_gaussian": "center_gaussian (no network)", "full_image": "full_image (no network)"}
@@ -59,3 +59,40 @@ def baseline_records(table: str, experiment: str, metrics: list[dict]) -> list[d
                         "runs": len(carrying), **{f"{k} mean": mean_std(v)[0] for k, v in values.items()},
                         **{f"{k} std": mean_std(v)[1] for k, v in values.items()}})
     return records
+
+
+def best_on_test(runs: list[Run], experiment: str, name: str = CENTRE) -> tuple[float, float] | None:
+    """(the baseline's GT-known Loc at the paper's τ, the best of its τ on the test half itself), from any run of
+    the dataset that records the second (`gt_known_loc_best_tau`, an oracle; runs made before it existed do not);
+    None when none does."""
+    key, best = f"test/{name}/gt_known_loc", f"test/{name}/gt_known_loc_best_tau"
+    for run in runs:
+        if not run.failed and run.config.get("experiment_name") == experiment and best in run.metrics:
+            return run.metrics[key], run.metrics[best]
+    return None
+
+
+def tuned_on_test(runs: list[Run], experiment: str) -> bool:
+    """Whether the centre baseline's value at the paper's τ is the best of its τ on the test half."""
+    values = best_on_test(runs, experiment)
+    return values is not None and values[0] >= values[1]
+
+
+def centre_note(runs: list[Run], experiments: list[str], names: dict[str, str]) -> str:
+    """What the runs say of the centre baseline's value at the paper's τ: the best square on the test half
+    itself (so tuned on test, and maps at val τ are compared with its own val-τ value), or not."""
+    sentences = []
+    for experiment in experiments:
+        values = best_on_test(runs, experiment)
+        about = f"{names[experiment]}: the centre baseline's value at the paper's τ"
+        if values is None:
+            sentences.append(f"{about}: whether it is the best of its τ on the test half is not recorded by these "
+                             "runs.")
+        elif values[0] >= values[1]:
+            sentences.append(f"{about} ({100 * values[0]:.2f}) is the best of all its τ on the test half itself "
+                             "(`gt_known_loc_best_tau`), a value tuned on test; maps at val τ are compared with its "
+                             "own val-τ value.")
+        else:
+            sentences.append(f"{about} ({100 * values[0]:.2f}) is below its best τ on the test half "
+                             f"({100 * values[1]:.2f}).")
+    return " ".join(sentences)

@@ -13,7 +13,14 @@ from infocam_lit.run.schema.checks import require
 
 class RegionMode(str, Enum):
     same = "same"
+    centered = "centered"
     legacy = "legacy"
+
+
+class RegionPadding(str, Enum):
+    zeros = "zeros"
+    replicate = "replicate"
+    reflect = "reflect"
 
 
 class PlusMode(str, Enum):
@@ -46,7 +53,12 @@ class LossConfig:
 @dataclass
 class CamConfig:
     region_size: int = 5  # R of the region sum (Eq. 13-15); 1 = no region
-    region_mode: RegionMode = RegionMode.same  # same | legacy (the authors' full convolution, (h+R-1) x (w+R-1))
+    # same | centered (an even R's window without same's half-cell shift) | legacy (the authors' full
+    # convolution, (h+R-1) x (w+R-1)); maths/cam.py
+    region_mode: RegionMode = RegionMode.same
+    # the cells outside the map in the region sum: zeros (the paper's) | replicate | reflect (controls for the
+    # centre prior that zero padding adds); same and centered only
+    region_padding: RegionPadding = RegionPadding.zeros
     plus_mode: PlusMode = PlusMode.paper  # paper (per-location minimum) | legacy (the lowest-logit class)
     threshold: float = 0.2  # box threshold, a fraction of the map's maximum after min-max normalisation
     upsample: Upsample = Upsample.bicubic
@@ -58,5 +70,8 @@ class CamConfig:
 
     def __post_init__(self) -> None:
         require(self.region_size >= 1, "cam.region_size", ">= 1", self.region_size)
+        require(self.region_mode != RegionMode.legacy or self.region_padding == RegionPadding.zeros,
+                "cam.region_padding", "zeros with cam.region_mode=legacy (the authors' zero-padded convolution)",
+                self.region_padding.value)
         require(0 <= self.threshold < 1, "cam.threshold", "in [0, 1)", self.threshold)
         require(0 < self.threshold_step <= 0.5, "cam.threshold_step", "in (0, 0.5]", self.threshold_step)
