@@ -63,7 +63,8 @@ MAP_VARIANTS = {  # name -> (method, with region sum)
 BASELINE_MAPS = ("center_gaussian",)  # maps that need no network, scored in the test stage only
 CONTROL_MAPS = ("cam_x_center",)  # maps made to test an explanation, scored in the test stage only
 TEST_MAPS = (*MAP_VARIANTS, *BASELINE_MAPS, *CONTROL_MAPS)
-PER_IMAGE_MAPS = ("cam", "infocam", "infocam_plus", *BASELINE_MAPS, *CONTROL_MAPS, "full_image")
+PER_IMAGE_MAPS = ("cam", "infocam", "infocam_plus", "cam_region", "infocam_noregion", *BASELINE_MAPS, *CONTROL_MAPS,
+                  "full_image")
 EXAMPLES_KEPT = 8  # test images kept for the figure grids
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.subprocess
 SMALL = ("logger=csv", "model=small_gap_cnn", "model.net.widths=[4,8,8]", "data.batch_size=4",
          "data.eval_batch_size=4", "data.num_workers=0", "data.pin_memory=false", "trainer.max_epochs=1",
          "trainer.limit_train_batches=2", "cam.threshold_step=0.05")
-MAPS = ("cam", "infocam", "infocam_plus", "center_gaussian", "cam_x_center")
+MAPS = ("cam", "infocam", "infocam_plus", "cam_region", "infocam_noregion", "center_gaussian", "cam_x_center")
 
 
 @pytest.fixture(scope="module")

@@ -131,11 +131,15 @@ class Comparison:
     b_images: int = 0
     mcnemar: tuple[int, int, int] | None = None  # seeds with p < 0.05 favouring a, favouring b; seeds tested
 
+    @property
+    def at_floor(self) -> bool:
+        """The exact Wilcoxon p is the smallest its seeds allow (below 1: one seed allows nothing else)."""
+        return self.wilcoxon_p < 1 and math.isclose(self.wilcoxon_p, wilcoxon_floor(self.runs))
+
     def cells(self) -> list[str]:
         """Δ (95 % CI) | Wilcoxon p (floor) | t p | images: sign test | McNemar per seed."""
         interval = f"{self.delta:+.2f} ({self.low:+.2f} to {self.high:+.2f}){' [seeds]' if self.seeds_only_ci else ''}"
-        floor = wilcoxon_floor(self.runs)
-        wilcoxon = f"{_p(self.wilcoxon_p)}{' (floor)' if math.isclose(self.wilcoxon_p, floor) else ''}"
+        wilcoxon = f"{_p(self.wilcoxon_p)}{' (floor)' if self.at_floor else ''}"
         if self.sign_p is None:
             return [interval, wilcoxon, _p(self.t_p), "—", "—"]
         images = f"{_p(self.sign_p)} ({self.a_images} vs {self.b_images})"
@@ -154,10 +158,8 @@ class Comparison:
     def text(self) -> str:
         """"+0.57 points (95 % CI +0.42 to +0.73; Wilcoxon p = 0.0625, its floor for 5 seeds; paired t p = 0.004;
         images p = 0.001)"."""
-        parts = [f"95 % CI {self.low:+.2f} to {self.high:+.2f}",
-                 f"Wilcoxon p = {_p(self.wilcoxon_p)}"
-                 + (f", its floor for {self.runs} seeds" if math.isclose(self.wilcoxon_p, wilcoxon_floor(self.runs))
-                    else "")]
+        floor = f", its floor for {self.runs} seeds" if self.at_floor else ""
+        parts = [f"95 % CI {self.low:+.2f} to {self.high:+.2f}", f"Wilcoxon p = {_p(self.wilcoxon_p)}{floor}"]
         if not math.isnan(self.t_p):
             parts.append(f"paired t p = {_p(self.t_p)}")
         if self.sign_p is not None:
