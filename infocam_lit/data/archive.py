@@ -113,9 +113,11 @@ def download(archive: Archive, file: Path) -> None:
         raise DatasetError(f"the download of {archive.url} into {file} stopped after {received} of {total} bytes; "
                            f"run again to download it again. {archive.offline_hint}")
     if archive.md5 is not None and md5.hexdigest() != archive.md5.lower():
-        raise DatasetError(f"{file}, downloaded from {archive.url}, has MD5 {md5.hexdigest()}, not the expected "
-                           f"{archive.md5}: the archive is corrupt or not the one expected (for a custom archive set "
-                           f"data.md5 to its checksum, or null to skip the check). {archive.offline_hint}")
+        # download=true was set, and the file came: advice to set it, or to fetch by hand, would not help
+        raise DatasetError(f"{archive.file_name}, downloaded from {archive.url}, has MD5 {md5.hexdigest()}, not the "
+                           f"expected {archive.md5}; it was deleted. Either the file at that address is damaged (copy "
+                           "or fetch the official archive again, then run again) or it is another archive: for a "
+                           "custom archive set data.md5 to its checksum, or data.md5=null to skip the check")
 
 
 def extract(archive: Archive, file: Path, destination: Path) -> None:

@@ -32,12 +32,27 @@ _EPS = 1e-4  # float slack before floor / ceil, so an exact pixel edge does not 
 
 
 def read_rgb(path: Path) -> torch.Tensor:
-    """uint8 (3, H, W); a missing or undecodable file raises DatasetError naming it."""
+    """uint8 (3, H, W); a missing or undecodable file raises DatasetError naming it. torchvision decodes
+    JPEG, PNG, GIF and WebP; PIL the formats it cannot (BMP, TIFF)."""
     try:
         data = torch.frombuffer(bytearray(path.read_bytes()), dtype=torch.uint8)
-        return decode_image(data, mode=ImageReadMode.RGB)
-    except (OSError, RuntimeError, ValueError) as error:
+    except OSError as error:
         raise DatasetError(f"cannot read image {path}: {error}") from error
+    try:
+        return decode_image(data, mode=ImageReadMode.RGB)
+    except (RuntimeError, ValueError) as error:
+        try:
+            return _read_with_pil(path)
+        except (OSError, ValueError):
+            raise DatasetError(f"cannot read image {path}: {error}") from error
+
+
+def _read_with_pil(path: Path) -> torch.Tensor:
+    from PIL import Image
+    from torchvision.transforms.v2.functional import pil_to_tensor
+
+    with Image.open(path) as image:
+        return pil_to_tensor(image.convert("RGB"))
 
 
 def inclusive_to_span(boxes: torch.Tensor) -> torch.Tensor:

@@ -8,9 +8,10 @@ that can change a result. Left out of the comparison:
 - any value that interpolates only keys left out (`callbacks.model_checkpoint.dirpath` is
   `${paths.output_dir}/checkpoints`), read from the run's unresolved `.hydra/config.yaml`.
 
-A key that only one of two configs has is no difference: the committed runs span months, and a key a later
-version added (`data.noise_dims`, `loss.posthoc_tau`) is absent from the older runs, whose code had no such
-setting. A plain value against a section (`model.scheduler: null` against `model.scheduler._target_: ...`) is a
+The committed runs span months: a key a later version added (`data.noise_dims`, `loss.posthoc_tau`) is absent
+from the older runs, whose code had no such setting, and is read at its schema's default (schema_defaults.py).
+A key that only one of two configs has even so (one a schema no longer has, or of a section no schema types) is
+no difference. A plain value against a section (`model.scheduler: null` against `model.scheduler._target_: ...`) is a
 difference, though: both configs say something there.
 """
 
@@ -28,14 +29,18 @@ from infocam_lit.report.runs import Run
 from infocam_lit.run.run_key import NOT_RESULT_KEYS
 
 SEED = "seed"
+# Not among them: `task_name`. An evaluation re-measures a checkpoint its training run reports, so a training run
+# and an evaluation are never one configuration, and no table pools the two.
 BOOKKEEPING = (
-    "task_name",  # the entry point (train / evaluate); the tables that care tell evaluate runs apart themselves
     "experiment_name",  # names the output folder; the experiment's settings are the other keys
     "trainer.log_every_n_steps",  # how often the loggers write, not what is trained
     "data.download", "data.url",  # whether and from which mirror the files came (each checked on arrival)
     "export", "export_maps",  # evaluate.py's score-map files for wsolevaluation
     # what a run leaves behind (metrics.json, figures), not what it computes
     "callbacks.run_summary", "callbacks.confusion_figures", "callbacks.mi_curve", "callbacks.localization_figures",
+    # evaluate.py's record of the training run behind its checkpoint; its trainer settings do make a debug run
+    # (debug_settings below)
+    "checkpoint_run",
 )
 NOT_CONFIG_KEYS = (*NOT_RESULT_KEYS, *BOOKKEEPING)
 CONFIG_COLUMN = "config"
@@ -184,10 +189,19 @@ DEBUG_LIMITS = tuple(f"limit_{split}_batches" for split in ("train", "val", "tes
 
 
 def debug_settings(config: dict) -> list[str]:
-    """The trainer settings that make the run a debug run (a part of its data, Lightning's quick check, or a
-    profiler: debug=profiler times one epoch), as `trainer.<key>=<value>`; none for a real run. A limit is whole
-    at null (Lightning's default) or the float 1.0; an int is a number of batches, so `1` is one batch."""
-    trainer = config.get("trainer") or {}
+    """The trainer settings that make the run a debug run, as `trainer.<key>=<value>`, then those its checkpoint
+    was trained with, as `trained with trainer.<key>=<value>` (an evaluation's `checkpoint_run.trainer`: a
+    checkpoint trained on a few batches is no result however it is evaluated); none for a real run. Checkpoints
+    made before evaluate.py recorded their training say nothing of it (`checkpoint_run.trainer: null`)."""
+    trained = (config.get("checkpoint_run") or {}).get("trainer") or {}
+    return [*_trainer_debug_settings(config.get("trainer") or {}),
+            *(f"trained with {setting}" for setting in _trainer_debug_settings(trained))]
+
+
+def _trainer_debug_settings(trainer: dict) -> list[str]:
+    """The settings of a trainer section that run on part of the data, Lightning's quick check, or a profiler
+    (debug=profiler times one epoch). A limit is whole at null (Lightning's default) or the float 1.0; an int is
+    a number of batches, so `1` is one batch."""
     found = {}
     if trainer.get("fast_dev_run"):
         found["fast_dev_run"] = trainer["fast_dev_run"]

@@ -2,7 +2,8 @@
 
 Every job folder under the given directory (a folder holding `.hydra/` or
 `config.yaml`) is one run; its `metrics.json` holds the results, and a job
-without it is listed as failed, never dropped. What is rendered depends on
+without it is listed as failed, never dropped. predict.py's folders hold no
+results and are no jobs of a table: they are left out. What is rendered depends on
 the experiments the runs cover (Table 2 and the estimator studies of nuisance
 dimensions and sample size for the MI experiment, Table 3 and the imbalance
 study for MNIST and CUB classification, Tables 4, 6, 7 and 8 for the WSOL
@@ -19,9 +20,13 @@ Two layouts:
 
 No table pools configurations: runs whose configs differ in more than the seed and
 bookkeeping (infocam_lit/report/configs.py) go into rows of their own, a "config"
-column naming what differs. Debug runs (trainer.fast_dev_run, a limit_*_batches other
-than 1.0, overfit_batches) are left out of every table and listed under it;
-`--include-debug` takes them in (and lists them as included).
+column naming what differs; an evaluation (evaluate.py) and a training run are never
+one configuration. A row pools one run per seed (infocam_lit/report/seeds.py): runs of
+one configuration and seed are duplicates, listed under the table, the first folder in
+sorted order pooled. Debug runs (trainer.fast_dev_run, a limit_*_batches other than
+1.0, overfit_batches, a profiler; for an evaluation, also those its checkpoint was
+trained with) are left out of every table and listed under it; `--include-debug`
+takes them in (and lists them as included).
 
 `--readme README.md` replaces, for each table rendered, the block between
 `<!-- results:<name> -->` and `<!-- /results:<name> -->` there. `--check` (with

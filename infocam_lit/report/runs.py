@@ -8,16 +8,20 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from scipy.stats import mannwhitneyu
 
+from infocam_lit.report.schema_defaults import with_schema_defaults
 from infocam_lit.run.run_files import TIMING_FILE, failure_summary
+from infocam_lit.run.run_record import folder_record
+
+EVALUATE_TASK = "evaluate"  # evaluate.py: a checkpoint measured again
+PREDICT_TASK = "predict"  # predict.py: maps of new images, no metrics (predictions.json)
 
 
 @dataclass
 class Run:
     folder: Path
-    config: dict
+    config: dict  # config.yaml as saved, the keys it lacks at their schemas' defaults (schema_defaults.py)
     metrics: dict | None = None
     error: str | None = None
 
@@ -27,16 +31,17 @@ class Run:
 
 
 def find_runs(root: Path) -> list[Run]:
+    """Every job folder under `root`, in sorted order. A predict.py folder is no job of a results table: it
+    is left out (it has predictions, never a metrics.json, so it would read as a failed job)."""
     runs = []
     folders = {p.parent.parent for p in root.rglob(".hydra/config.yaml")}
     for folder in sorted(folders):
-        config_file = folder / "config.yaml"  # resolved, written by the run itself
-        if not config_file.is_file():
-            config_file = folder / ".hydra" / "config.yaml"
-        config = yaml.safe_load(config_file.read_text()) or {}
-        metrics_file = folder / "metrics.json"
-        if metrics_file.is_file():
-            runs.append(Run(folder, config, json.loads(metrics_file.read_text())))
+        record = folder_record(folder)  # config.yaml (resolved, written by the run itself) and metrics.json
+        if record.task == PREDICT_TASK:
+            continue
+        config = with_schema_defaults(record.config)
+        if record.metrics is not None:
+            runs.append(Run(folder, config, record.metrics))
         else:
             runs.append(Run(folder, config, error=_failure_reason(folder)))
     return runs
@@ -54,11 +59,23 @@ def _failure_reason(folder: Path) -> str:
     return "no metrics.json (failed or unfinished)"
 
 
+def is_evaluate_run(config: dict) -> bool:
+    """A re-evaluation of a trained checkpoint by evaluate.py (its config names the task), not a training run."""
+    return config.get("task_name") == EVALUATE_TASK
+
+
+# rho of an imbalanced training set whose data has no ratio: CUB's (half the images of a seeded half of the
+# classes) stands in the tables with the paper's imbalanced MNIST, rho = 10
+PAPER_IMBALANCE_RATIO = 10.0
+
+
 def imbalance_ratio(config: dict) -> float:
-    """rho of a classification run: 1 for a balanced training set, else data.imbalance_ratio
-    (10, the paper's, where the config has no ratio, e.g. CUB)."""
+    """rho of a classification run: 1 for a balanced training set, else data.imbalance_ratio where its data has
+    one (MNIST), else PAPER_IMBALANCE_RATIO."""
     data = config.get("data") or {}
-    return float(data.get("imbalance_ratio", 10)) if data.get("imbalanced") else 1.0
+    if not data.get("imbalanced"):
+        return 1.0
+    return float(data["imbalance_ratio"]) if "imbalance_ratio" in data else PAPER_IMBALANCE_RATIO
 
 
 # the keys rho is read from: a table that shows rho leaves them out when it compares configurations (rho = 1 is

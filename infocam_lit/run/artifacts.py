@@ -81,7 +81,18 @@ class RunSummary(TestArtifact):
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.experiment.summary.update(metrics)
-        print(pl_module.summary_line(metrics), flush=True)
+        print(pl_module.summary_line(metrics) + part_of_test_note(trainer), flush=True)
+
+
+def part_of_test_note(trainer: pl.Trainer) -> str:
+    """A summary line from part of the test split says so: the ground truth beside it (exact MI, Monte Carlo,
+    Bayes accuracy) is computed over the whole split. An int limit is a number of batches, a float a fraction."""
+    limit = trainer.limit_test_batches
+    if isinstance(limit, float) and limit == 1.0:
+        return ""
+    return (f" [test metrics on part of the test split only (trainer.limit_test_batches={limit}: "
+            f"{sum(trainer.num_test_batches)} batch(es) in all); the reference values beside them are over the "
+            "whole split]")
 
 
 class ConfusionFigures(TestArtifact):

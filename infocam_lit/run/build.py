@@ -5,7 +5,6 @@ callbacks and the trainer with its loggers."""
 from __future__ import annotations
 
 import inspect
-import warnings
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -22,11 +21,13 @@ from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.prepare import prepare_once_per_node
 from infocam_lit.run.progress import progress_callbacks
 from infocam_lit.run.provenance import environment, write_environment
+from infocam_lit.run.quiet import silence_known_noise
 from infocam_lit.run.restore import MODULE_GROUPS, RunConfigInCheckpoint, checkpoint_must_fit, run_config
+from infocam_lit.run.run_files import CONFIG_FILE
 from infocam_lit.run.run_key import run_name, run_tags
+from infocam_lit.run.run_record import read_checkpoint
 
-# Lightning's own use of a deprecated torch API; nothing a user can act on.
-warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+silence_known_noise()  # in one documented place (run/quiet.py); also when a test builds a trainer directly
 
 
 def instantiate_plain(node, **kwargs):
@@ -40,7 +41,7 @@ def write_run_config(cfg: DictConfig) -> None:
     and env.json, what produced the run (run/provenance.py)."""
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    (output_dir / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
     write_environment(output_dir, environment())
 
 
@@ -74,7 +75,21 @@ def load_module(cfg: DictConfig, ckpt_path: str, data_arguments: dict) -> Experi
     hparams = {k: v for k, v in to_plain(cfg.model).items() if k not in ("_target_", "_recursive_")}
     hparams |= group_inputs(cfg, target) | data_arguments
     with checkpoint_must_fit(ckpt_path):
-        return get_class(target).load_from_checkpoint(ckpt_path, map_location="cpu", weights_only=True, **hparams)
+        return module_from_checkpoint(get_class(target), read_checkpoint(ckpt_path), hparams)
+
+
+def module_from_checkpoint(module_class: type, checkpoint: dict, arguments: dict) -> ExperimentModule:
+    """What Lightning's load_from_checkpoint does, from contents already read (run/run_record.py reads a
+    checkpoint once per command): the module built from its saved hyper-parameters with `arguments` on top
+    (those its constructor does not take are dropped, as Lightning drops them), then its weights, strictly."""
+    saved = dict(checkpoint.get("hyper_parameters", {})) | arguments
+    parameters = inspect.signature(module_class).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        saved = {key: value for key, value in saved.items() if key in parameters}
+    module = module_class(**saved)
+    module.on_load_checkpoint(checkpoint)
+    module.load_state_dict(checkpoint["state_dict"], strict=module.strict_loading)
+    return module
 
 
 def require_contracts(module, datamodule) -> None:

@@ -13,25 +13,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
-from infocam_lit.run.jobs import RunRefused, record_failure, refuse
+from infocam_lit.run.help_text import config_dir
+from infocam_lit.run.jobs import RunRefused, record_failure, refuse, remove_if_set_up_only
 from infocam_lit.run.restore import with_checkpoint_experiment
 from infocam_lit.run.run_files import FAILED_FILE
 from infocam_lit.run.schema import ConfigError, register_configs
-
-PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def config_dir() -> str:
-    """The wheel's infocam_lit/conf, or the checkout's conf/ beside the package."""
-    for folder in (PACKAGE / "conf", PACKAGE.parent / "conf"):
-        if (folder / "train.yaml").is_file():
-            return str(folder)
-    raise FileNotFoundError(f"no config folder: neither {PACKAGE / 'conf'} (an installed wheel) nor "
-                            f"{PACKAGE.parent / 'conf'} (a checkout) holds train.yaml; reinstall infocam_lit")
 
 
 def expected_errors() -> tuple[type[Exception], ...]:
@@ -85,11 +76,21 @@ def did_you_mean(error: ConfigCompositionException) -> str | None:
             f"did you mean {f'{parent}.' if parent else ''}{close[0]}?")
 
 
+def wrong_value(error: ConfigCompositionException) -> str | None:
+    """One line for an override whose value the key's type cannot take (`data.dim=abc`), or None."""
+    cause, message = error.__cause__, str(error)
+    if not isinstance(cause, ValidationError) or not message.startswith("Error merging override "):
+        return None
+    override = message.removeprefix("Error merging override ").splitlines()[0]
+    return f"Error: {override}: {str(cause.msg).splitlines()[0]}"
+
+
 @contextmanager
 def suggesting_keys() -> Iterator[None]:
     """Hydra reports a composition error itself and exits (hydra._internal.utils.run_and_report, its only
-    seam), so an unknown key with a close valid one is caught before that, around the function Hydra
-    reports on: its one line, exit status 1. Other errors, or HYDRA_FULL_ERROR=1, go on to Hydra."""
+    seam), so an unknown key with a close valid one, or a value of the wrong type, is caught before that,
+    around the function Hydra reports on: its one line, exit status 1. Other errors, or HYDRA_FULL_ERROR=1,
+    go on to Hydra."""
     import hydra._internal.utils as hydra_utils
 
     report = hydra_utils.run_and_report
@@ -98,7 +99,7 @@ def suggesting_keys() -> Iterator[None]:
         try:
             return func()
         except ConfigCompositionException as error:
-            line = did_you_mean(error)
+            line = did_you_mean(error) or wrong_value(error)
             if line is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
                 raise
             print(line, file=sys.stderr)
@@ -132,6 +133,9 @@ def _run_hydra(config_name: str, task) -> None:
             if isinstance(error, RunRefused):
                 refuse(error)  # it never started: its folder stays as it was
             output_dir = Path(cfg.paths.output_dir)
+            if remove_if_set_up_only(output_dir, HydraConfig.get().job.name):
+                print(f"Error: {error}\n(HYDRA_FULL_ERROR=1 prints the traceback)", file=sys.stderr)
+                sys.exit(1)
             record_failure(output_dir, error)
             print(f"Error: {error}\n(traceback in {output_dir / FAILED_FILE}; HYDRA_FULL_ERROR=1 prints it here)",
                   file=sys.stderr)
@@ -148,7 +152,8 @@ def train_main() -> None:
 
 
 def _restoring_the_experiment() -> None:
-    """evaluate.py with no `experiment=` composes the checkpoint's own (run/restore.py: with_checkpoint_experiment)."""
+    """evaluate.py and predict.py with no `experiment=` compose the checkpoint's own (run/restore.py:
+    with_checkpoint_experiment)."""
     sys.argv[1:] = with_checkpoint_experiment(sys.argv[1:], Path(config_dir()) / "experiment")
 
 
@@ -162,4 +167,5 @@ def evaluate_main() -> None:
 def predict_main() -> None:
     from infocam_lit.run.predict import predict
 
-    _run_hydra("predict", predict)  # conf/predict.yaml composes no experiment: all of it comes from the checkpoint
+    _restoring_the_experiment()
+    _run_hydra("predict", predict)

@@ -21,8 +21,10 @@ from infocam_lit.run.build import (
     require_contracts,
     write_run_config,
 )
+from infocam_lit.run.jobs import evaluate_job_is_done, in_multirun
 from infocam_lit.run.preflight import validate_config
 from infocam_lit.run.restore import arguments_the_checkpoint_lacks, restore_run
+from infocam_lit.run.run_files import read_metrics
 from infocam_lit.run.schema import ConfigError, require_known
 from infocam_lit.run.scoremaps import ScoremapExport
 
@@ -46,7 +48,11 @@ def export_callbacks(cfg: DictConfig) -> list:
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     if not cfg.get("ckpt_path"):
-        raise ConfigError("ckpt_path is required: python evaluate.py experiment=<name> ckpt_path=<file.ckpt>")
+        raise ConfigError("ckpt_path is required: python evaluate.py ckpt_path=<file.ckpt> [key=value ...]")
+    output_dir = Path(cfg.paths.output_dir)
+    if in_multirun() and evaluate_job_is_done(output_dir, cfg.ckpt_path):
+        log.info("finished already, skipped: %s", output_dir)
+        return read_metrics(output_dir)
     cfg = restore_run(cfg)
     lacking = arguments_the_checkpoint_lacks(cfg.ckpt_path)
     validate_config(cfg)

@@ -1,8 +1,8 @@
-"""Figures of the reports (PNG, matplotlib's Agg backend so no display is needed)."""
+"""Figures of a run (PNG, matplotlib's Agg backend so no display is needed): its MI curve, confusion matrices,
+localisation grid and predictions. The report's own figures are in report/figures.py."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -10,103 +10,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
-
-from infocam_lit.maths import gmm  # noqa: E402
-
-ESTIMATOR_STYLE = {"softmax": ("tab:blue", "o"), "pc_softmax": ("tab:orange", "s"),
-                   "logit_adjusted": ("tab:purple", "v"), "mine": ("tab:green", "^")}
-
-
-def plot_estimates_vs_dim(records: list[dict], path: Path) -> Path:
-    """Table 2 as a plot: each estimator's mean ± std over seeds against d, with the exact I(X;Y)."""
-    settings = [s for s in ("balanced", "imbalanced") if any(r["setting"] == s for r in records)]
-    fig, axes = plt.subplots(1, len(settings), figsize=(5.5 * len(settings), 4), squeeze=False)
-    for ax, setting in zip(axes[0], settings, strict=True):
-        rows = [r for r in records if r["setting"] == setting]
-        dims = sorted({r["d"] for r in rows})
-        truth = {r["d"]: r["exact I"] for r in rows}
-        ax.plot(dims, [truth[d] for d in dims], "k-", lw=2, label="exact I(X;Y)")
-        for estimator in sorted({r["estimator"] for r in rows}):
-            mine = sorted((r for r in rows if r["estimator"] == estimator), key=lambda r: r["d"])
-            color, marker = ESTIMATOR_STYLE.get(estimator, ("gray", "x"))
-            ax.errorbar([r["d"] for r in mine], [r["estimate"] for r in mine],
-                        yerr=[0 if math.isnan(r["estimate std"]) else r["estimate std"] for r in mine],
-                        color=color, marker=marker, ls="--", capsize=3, label=estimator)
-        ax.set_title(f"{setting} mixture")
-        ax.set_xlabel("dimension d")
-        ax.set_ylabel("I(X;Y) [nats]")
-        ax.set_xticks(dims)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def plot_test_sets_pca(settings: list[tuple[int, bool]], seed: int, path: Path, max_points: int = 3000) -> Path:
-    """The paper's Appendix B figure: each test set projected on its first two principal
-    components (d = 1: the value against a per-class offset), coloured by class.
-    A stratified subsample keeps the class proportions of the test set."""
-    from infocam_lit.data.gmm import GMMDataModule
-
-    dims = sorted({dim for dim, _ in settings})
-    rows = sorted({imbalanced for _, imbalanced in settings})
-    fig, axes = plt.subplots(len(rows), len(dims), figsize=(3.6 * len(dims), 3.4 * len(rows)), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for dim, imbalanced in settings:
-        ax = axes[rows.index(imbalanced)][dims.index(dim)]
-        ax.axis("on")
-        dm = GMMDataModule(dim=dim, imbalanced=imbalanced, seed=seed, batch_size=1, eval_batch_size=1,
-                           noise_dims=0, size_factor=1.0)  # no loaders
-        dm.setup()
-        x, y = dm.splits["test"]
-        generator = torch.Generator().manual_seed(seed)  # the same figure at every rendering
-        keep = torch.randperm(len(y), generator=generator)[:max_points]
-        x, y = x[keep], y[keep]
-        if dim == 1:
-            points = torch.stack([x[:, 0], y.float() * 0.2 + 0.05 * torch.randn(len(y), generator=generator)], dim=1)
-        else:
-            centred = x - x.mean(0)
-            _, _, v = torch.linalg.svd(centred, full_matrices=False)
-            points = centred @ v[:2].T
-        for k in range(gmm.NUM_CLASSES):
-            sel = y == k
-            ax.scatter(points[sel, 0], points[sel, 1], s=2, alpha=0.5, label=f"y={k} (μ={gmm.CLASS_MEANS[k]:+g})")
-        title = "x, classes offset vertically" if dim == 1 else "first two principal components"
-        ax.set_title(f"d={dim}, {'imbalanced' if imbalanced else 'balanced'}\n{title}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0][-1].legend(markerscale=4, fontsize=7, loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def plot_mean_std_curves(curves: dict[str, list[tuple[float, float, float]]], path: Path, xlabel: str, ylabel: str,
-                         xscale: str = "log") -> Path:
-    """One line per method through its (x, mean, std) points, ± 1 std as error bars; "symlog" puts x = 0
-    beside 10 and 200 on one axis."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for method, points in curves.items():
-        if points:
-            xs, means, stds = zip(*points, strict=True)
-            ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=method)
-    if xscale == "symlog":
-        ax.set_xscale("symlog", linthresh=10)
-    else:
-        ax.set_xscale(xscale)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def plot_mi_curve(epochs: list[int], val_mi: list[float], metrics: dict[str, float], path: Path) -> Path:

@@ -12,13 +12,15 @@ import sys
 import traceback
 from pathlib import Path
 
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from infocam_lit.run.run_files import FAILED_FILE, METRICS_FILE, failure_summary
+from infocam_lit.run.run_files import CONFIG_FILE, FAILED_FILE, METRICS_FILE, PREDICTIONS_FILE, failure_summary
 from infocam_lit.run.schema import ConfigError
+from infocam_lit.run.search_study import prepare_search
 
 log = logging.getLogger(__name__)
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
@@ -83,6 +85,63 @@ def refuse_multirun_with_ddp(trainer: DictConfig, launcher_target: str) -> None:
             "ranks of each job), run the jobs one at a time without -m, or sweep with trainer.devices=1.")
 
 
+# --------------------------------------------------------------------------- what a folder holds
+RUN_EVIDENCE = (METRICS_FILE, PREDICTIONS_FILE, str(LAST_CHECKPOINT), CONFIG_FILE)  # the first found is named
+
+
+def recorded_task(folder: Path) -> str | None:
+    """The task (train, evaluate, predict) of the run in `folder`, as its config records it."""
+    for config_file in (folder / CONFIG_FILE, folder / ".hydra" / CONFIG_FILE):
+        if config_file.is_file():
+            config = yaml.safe_load(config_file.read_text()) or {}
+            return config.get("task_name") if isinstance(config, dict) else None
+    return None
+
+
+def run_in_folder(folder: Path) -> str | None:
+    """"a finished evaluate run (metrics.json)": the run `folder` holds, or None when it holds none."""
+    evidence = next((name for name in RUN_EVIDENCE if (folder / name).is_file()), None)
+    if evidence is None:
+        return None
+    state = "finished" if (folder / METRICS_FILE).is_file() or (folder / PREDICTIONS_FILE).is_file() else "unfinished"
+    return f"a {state} {recorded_task(folder) or 'unrecorded'} run ({evidence})"
+
+
+def refuse_another_kind(folder: Path, task: str) -> None:
+    """train.py never writes into a folder that holds an evaluation or a prediction."""
+    recorded = recorded_task(folder)
+    if recorded not in (None, task) or (task == "train" and (folder / PREDICTIONS_FILE).is_file()):
+        raise RunRefused(f"{folder} holds {run_in_folder(folder)}; {task}.py writes a folder of its own: choose "
+                         "another run_id (or hydra.run.dir), or leave it out")
+
+
+def refuse_occupied(folder: Path, task: str) -> None:
+    """evaluate.py and predict.py write a new folder: one that holds any run is never written into."""
+    held = run_in_folder(folder)
+    if held is not None:
+        raise RunRefused(f"{folder} holds {held}; {task}.py writes a folder of its own: leave hydra.run.dir out "
+                         "(a new time-stamped folder), or name an empty one")
+
+
+def same_checkpoint(folder: Path, ckpt_path: str) -> bool:
+    """Whether the run in `folder` tested the checkpoint `ckpt_path` (the same file, however the path is given)."""
+    config = yaml.safe_load((folder / CONFIG_FILE).read_text()) if (folder / CONFIG_FILE).is_file() else None
+    recorded = (config or {}).get("ckpt_path")
+    return recorded is not None and Path(str(recorded)).expanduser().resolve() == Path(ckpt_path).expanduser().resolve()
+
+
+def evaluate_job_is_done(folder: Path, ckpt_path: str) -> bool:
+    """An evaluate sweep's job: True when its folder holds the finished evaluation of this checkpoint (the job
+    is skipped), False when it holds none (or one killed part-way, which starts again); a refusal when it
+    holds another checkpoint's run or another kind of run."""
+    held = run_in_folder(folder)
+    if held is None:
+        return False
+    if recorded_task(folder) != "evaluate" or not same_checkpoint(folder, ckpt_path):
+        raise RunRefused(f"{folder} holds {held}, not an evaluation of {ckpt_path}: give the sweep another sweep_id")
+    return is_finished(folder)
+
+
 class RefuseBeforeStart(Callback):
     """The refusals above, and an optimized_metric no run keeps, made before Hydra writes anything: Hydra
     rewrites a run folder's .hydra/ (and a sweep folder's multirun.yaml) before the task starts, which
@@ -92,9 +151,17 @@ class RefuseBeforeStart(Callback):
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         from infocam_lit.run.preflight import check_optimized_metric  # it imports this module, through search.py
 
+        task = config.get("task_name", "train")
         try:
-            check_optimized_metric(config)
-            resume_checkpoint(planned_run_dir(config), config.get("ckpt_path"))
+            folder = planned_run_dir(config)
+            if not folder.exists():
+                NEW_RUN_FOLDERS.add(folder)
+            if task == "train":
+                check_optimized_metric(config)
+                refuse_another_kind(folder, task)
+                resume_checkpoint(folder, config.get("ckpt_path"))
+            else:
+                refuse_occupied(folder, task)
         except RunRefused as error:
             refuse(error)
 
@@ -104,6 +171,9 @@ class RefuseBeforeStart(Callback):
         try:
             check_optimized_metric(config)
             refuse_multirun_with_ddp(config.trainer, str(config.hydra.launcher.get("_target_", "")))
+            conflict = prepare_search(config)
+            if conflict:
+                raise RunRefused(conflict)
         except RunRefused as error:
             refuse(error)
 
@@ -118,6 +188,26 @@ def planned_run_dir(config: DictConfig) -> Path:
         return Path(os.path.abspath(OmegaConf.select(config, "hydra.run.dir")))  # as Hydra makes it absolute
     finally:
         hydra_config.cfg = previous
+
+
+# Run folders this invocation made (single runs): one left by a wrong value before any work is removed again
+NEW_RUN_FOLDERS: set[Path] = set()
+SET_UP_ONLY = {".hydra", "config.yaml", "env.json", "timing.json", FAILED_FILE}  # and the job's log file
+
+
+def remove_if_set_up_only(output_dir: Path, job_name: str) -> bool:
+    """Remove the folder of a single run stopped by an expected error (a wrong value, a missing dataset)
+    before any work, when this invocation made it and it holds only set-up files: a report would
+    otherwise list it as a failed job for ever. True when removed."""
+    folder = Path(os.path.abspath(output_dir))
+    if folder not in NEW_RUN_FOLDERS or in_multirun() or not folder.is_dir():
+        return False
+    if {entry.name for entry in folder.iterdir()} - SET_UP_ONLY - {f"{job_name}.log"}:
+        return False
+    import shutil
+
+    shutil.rmtree(folder)
+    return True
 
 
 def clear_failure(output_dir: Path) -> None:

@@ -118,6 +118,8 @@ class FallbackWandbLogger(WandbLogger):
             _announce_checkpoints_not_uploaded(save_dir)
             log_model = False  # W&B cannot upload artifacts from an offline run
         super().__init__(offline=offline, log_model=log_model, save_dir=save_dir, **kwargs)
+        if kwargs.get("anonymous") is None:  # Lightning passes anonymous=None, which W&B warns has no effect
+            self._wandb_init.pop("anonymous", None)
 
 
 def _run_id(output_dir: Path) -> str:

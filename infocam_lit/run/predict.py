@@ -26,13 +26,13 @@ from infocam_lit.modules.wsol import MAP_VARIANTS, WSOLModule
 from infocam_lit.run.build import build_trainer, load_module, write_run_config
 from infocam_lit.run.preflight import validate_config
 from infocam_lit.run.restore import arguments_the_checkpoint_lacks, load_run_config, restore_run
+from infocam_lit.run.run_files import PREDICTIONS_FILE
 from infocam_lit.run.schema import ConfigError, require_known
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 EXPORTS = ("maps",)
-PREDICTIONS_FILE = "predictions.json"
 
 
 def image_files(images: str) -> list[Path]:
@@ -58,16 +58,23 @@ def eval_transform(data: dict, image_size: int) -> BoxedTransform:
 
 
 class NewImages(Dataset):
-    def __init__(self, paths: list[Path], transform: BoxedTransform):
-        self.paths, self.transform = paths, transform
+    """The images, preprocessed; a file that cannot be read is a blank image marked unreadable, so one
+    bad file costs only its own prediction."""
+
+    def __init__(self, paths: list[Path], transform: BoxedTransform, image_size: int):
+        self.paths, self.transform, self.image_size = paths, transform, image_size
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, i: int) -> dict:
-        original = read_rgb(self.paths[i])  # an undecodable file is a DatasetError naming it
+        try:
+            original = read_rgb(self.paths[i])
+        except DatasetError as error:
+            log.warning("%s", error)  # one line per unreadable file: it gets no prediction
+            return {"image": torch.zeros(3, self.image_size, self.image_size), "index": i, "readable": False}
         image, _ = self.transform(original, torch.zeros(0, 4))
-        return {"image": image, "index": i}
+        return {"image": image, "index": i, "readable": True}
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -79,6 +86,7 @@ class PredictionWriter(BasePredictionWriter):
         self.folder, self.paths, self.class_names = folder, paths, class_names
         self.maps, self.export_maps = maps, export_maps
         self.records: list[dict] = []
+        self.unreadable: list[str] = []
 
     def on_predict_start(self, trainer, pl_module) -> None:
         if trainer.world_size > 1:
@@ -90,6 +98,9 @@ class PredictionWriter(BasePredictionWriter):
         from infocam_lit.run.figures import plot_prediction
 
         for row, index in enumerate(batch["index"].tolist()):
+            if not batch["readable"][row]:
+                self.unreadable.append(str(self.paths[index]))
+                continue
             path = self.paths[index]
             stem = f"{index:05d}_{path.stem}"
             ids = prediction["top_classes"][row].tolist()
@@ -108,8 +119,13 @@ class PredictionWriter(BasePredictionWriter):
             self.records.append(record)
 
     def on_predict_end(self, trainer, pl_module) -> None:
+        if not self.records:
+            raise DatasetError(f"none of the {len(self.unreadable)} image file(s) could be read (each named above)")
         (self.folder / PREDICTIONS_FILE).write_text(json.dumps(self.records, indent=1) + "\n")
         log.info("%d image(s): predictions in %s", len(self.records), self.folder / PREDICTIONS_FILE)
+        if self.unreadable:
+            log.warning("%d file(s) could not be read and have no prediction: %s", len(self.unreadable),
+                        ", ".join(self.unreadable))
 
 
 def predict(cfg: DictConfig) -> None:
@@ -129,7 +145,7 @@ def predict(cfg: DictConfig) -> None:
     write_run_config(cfg)
     model = load_module(cfg, cfg.ckpt_path, lacking)
     paths = image_files(cfg.images)
-    dataset = NewImages(paths, eval_transform(to_plain(cfg.data), model.hparams.image_size))
+    dataset = NewImages(paths, eval_transform(to_plain(cfg.data), model.hparams.image_size), model.hparams.image_size)
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers)
     folder = Path(cfg.paths.output_dir)
     if model.hparams.get("class_names") is None:

@@ -16,6 +16,11 @@ from infocam_lit.run.search import UnknownObjective
 
 def validate_config(cfg: DictConfig) -> None:
     """Run every section's range checks; raise ConfigError naming the key."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        hydra_config = HydraConfig.get()
+        check_added_top_level_keys(list(hydra_config.overrides.task), set(hydra_config.runtime.choices))
     check_optimized_metric(cfg)
     for section in ("data", "model", "loss", "cam", "trainer", "callbacks"):
         node = cfg.get(section)
@@ -31,6 +36,7 @@ def validate_config(cfg: DictConfig) -> None:
         check_optimizer(cfg.model)
     if cfg.get("trainer") is not None:
         check_precision(cfg.trainer)
+        check_trainer_arguments(cfg.trainer)
     if cfg.get("tags") is not None:  # a string would become one W&B tag per letter
         tags = OmegaConf.to_container(cfg.tags) if isinstance(cfg.tags, ListConfig) else cfg.tags
         require(isinstance(tags, list) and all(isinstance(tag, str) for tag in tags), "tags",
@@ -53,6 +59,37 @@ def check_optimized_metric(cfg: DictConfig) -> None:
             f"optimized_metric={name}: the validation value a run keeps is its checkpoint's monitor "
             f"(callbacks.model_checkpoint.monitor={monitor}), its best score; set optimized_metric={monitor}, or "
             f"monitor {name} (callbacks.model_checkpoint.monitor={name} and .mode)")
+
+
+def check_trainer_arguments(trainer: DictConfig) -> None:
+    """A key added with `+trainer.<key>=...` that the trainer's `_target_` does not take: one line naming the
+    closest argument it does take, before any work (the Trainer itself would stop with a TypeError)."""
+    import difflib
+    import inspect
+
+    from hydra.utils import get_class
+
+    accepted = inspect.signature(get_class(trainer._target_)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return
+    for key in trainer:
+        if not str(key).startswith("_") and key not in accepted:
+            close = difflib.get_close_matches(str(key), list(accepted), n=1, cutoff=0.5)
+            hint = f"; did you mean trainer.{close[0]}?" if close else ""
+            raise ConfigError(f"trainer.{key}: {trainer._target_} takes no such argument{hint}")
+
+
+def check_added_top_level_keys(overrides: list[str], groups: set[str]) -> None:
+    """`+test=false` would add a top-level key that nothing reads: refused, naming the config groups and keys
+    one can set instead (`+group=option` for an optional config group stays allowed)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.key_or_group
+        if override.is_add() and "." not in key and "/" not in key and key not in groups:
+            raise ConfigError(f"{override.input_line} adds a top-level key that nothing reads; set one of the keys "
+                              f"the config has (python {{train,evaluate,predict}}.py --cfg job lists them), or choose "
+                              f"an option of a config group: {', '.join(sorted(groups))}")
 
 
 def check_precision(trainer: DictConfig) -> None:

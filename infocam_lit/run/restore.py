@@ -11,26 +11,27 @@ added later.
 
 from __future__ import annotations
 
+import logging
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from pytorch_lightning.callbacks import Callback
 
 from infocam_lit.modules.hparams import to_plain
+from infocam_lit.run.run_key import changes_results
+from infocam_lit.run.run_record import RUN_CONFIG_KEY, SECTIONS, read_checkpoint, typed_section
 from infocam_lit.run.schema import ConfigError
-from infocam_lit.run.schema.data import DATA_SCHEMAS
-from infocam_lit.run.schema.maps import CamConfig, LossConfig
-from infocam_lit.run.schema.model import MODEL_SCHEMAS, NETS_OF
 
-RUN_CONFIG_KEY = "infocam_lit_run_config"  # the checkpoint entry holding the run's config sections
+log = logging.getLogger(__name__)
 # The config sections a checkpoint carries, which shape the model it holds; config groups among them are
 # handed to a module's constructor when it names them (MINE has no loss, only WSOL maps take cam).
-CHECKPOINT_SECTIONS = ("data", "model", "loss", "cam")
+CHECKPOINT_SECTIONS = SECTIONS
 MODULE_GROUPS = ("loss", "cam")
+CHECKPOINT_RUN_KEYS = ("experiment_name", "seed", "trainer")  # config.yaml's `checkpoint_run` (evaluate, predict)
 # Module arguments that only the data knows and that a checkpoint from before they existed lacks: the
 # value it is loaded with when no DataModule gives one (predict.py).
 ADDED_DATA_ARGUMENTS = {"class_names": None}
@@ -41,7 +42,8 @@ _ABSENT = object()
 def run_config(cfg: DictConfig) -> dict:
     """What a checkpoint stores of its run."""
     return {"experiment_name": cfg.get("experiment_name"), "seed": cfg.get("seed"), "data": to_plain(cfg.data),
-            "model": to_plain(cfg.model), **{group: to_plain(cfg.get(group)) for group in MODULE_GROUPS}}
+            "model": to_plain(cfg.model), **{group: to_plain(cfg.get(group)) for group in MODULE_GROUPS},
+            "trainer": to_plain(cfg.get("trainer"))}  # its batch limits tell a debug checkpoint apart
 
 
 class RunConfigInCheckpoint(Callback):
@@ -56,18 +58,15 @@ class RunConfigInCheckpoint(Callback):
 
 
 # --------------------------------------------------------------------------- reading
-def read_checkpoint(ckpt_path: str) -> dict:
-    """A checkpoint's contents, memory-mapped: its config and hyper-parameters are read without reading
-    the weights (Lightning reads those once, when it loads the module). A ConfigError naming the file when
-    it is absent or not a checkpoint (a truncated copy, another kind of file)."""
+def require_checkpoint_file(ckpt_path: str) -> None:
+    """train.py's checkpoint to resume from, checked in one line before Lightning reads it (a text file would
+    be a page of traceback): a file, and a zip archive as torch.save writes one. Lightning alone reads it."""
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path!r}: no such file")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception as error:  # noqa: BLE001 (pickle, zip and torch each raise their own)
-        raise ConfigError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__}: "
-                          f"{str(error)[:200]}): a truncated copy, or another kind of file") from error
+    if not zipfile.is_zipfile(path):
+        raise ConfigError(f"{path} is not a PyTorch checkpoint (torch.save writes a zip archive): a truncated copy, "
+                          "or another kind of file")
 
 
 def load_run_config(ckpt_path: str) -> dict:
@@ -88,10 +87,13 @@ def load_run_config(ckpt_path: str) -> dict:
 def checkpoint_experiment(ckpt_path: str | None, fallback: str) -> str:
     """The experiment a checkpoint was trained under, so evaluate.py's run folder is named after it;
     `fallback` (the composed experiment) when the file is absent or unreadable: evaluate.py then says why."""
-    try:
-        return read_checkpoint(ckpt_path)[RUN_CONFIG_KEY].get("experiment_name") or fallback
-    except Exception:  # noqa: BLE001 (only a folder name depends on it)
+    if ckpt_path is None:
         return fallback
+    try:
+        saved = read_checkpoint(ckpt_path).get(RUN_CONFIG_KEY) or {}
+    except ConfigError:  # absent or not a checkpoint: evaluate.py says so when it starts
+        return fallback
+    return saved.get("experiment_name") or fallback
 
 
 def with_checkpoint_experiment(arguments: list[str], experiments: Path) -> list[str]:
@@ -123,33 +125,6 @@ def with_checkpoint_experiment(arguments: list[str], experiments: Path) -> list[
     return [*arguments, f"experiment={name}"] if name and (experiments / f"{name}.yaml").is_file() else arguments
 
 
-def typed_section(section: dict, group: str) -> DictConfig:
-    """A saved (plain) config section, typed again by the schema it was made from: the keys it lacks
-    take the schema's defaults. A section of no known schema (a family outside the package) stays as saved."""
-    schema = {"loss": LossConfig, "cam": CamConfig}.get(group) or _schema_by_target(section, group)
-    if schema is None:
-        return OmegaConf.create(section)
-    typed = OmegaConf.merge(OmegaConf.structured(schema), {k: v for k, v in section.items() if k != "net"})
-    if "net" in section:
-        net_schema = _net_schema(schema, section["net"])
-        with open_dict(typed):
-            typed.net = section["net"] if net_schema is None else OmegaConf.merge(
-                OmegaConf.structured(net_schema), section["net"])
-    return typed
-
-
-def _schema_by_target(section: dict, group: str):
-    schemas = {"data": DATA_SCHEMAS, "model": MODEL_SCHEMAS}.get(group, {})
-    return next((s for s in schemas.values() if s._target_ == section.get("_target_")), None)
-
-
-def _net_schema(model_schema, net: dict):
-    """The network schema with the saved net's _target_ among the module's, else its open one (target ???)."""
-    nets = NETS_OF.get(model_schema, ())
-    return (next((s for s in nets if s._target_ == net.get("_target_")), None)
-            or next((s for s in nets if s._target_ == MISSING), None))
-
-
 def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictConfig:
     """cfg's data/model/loss/cam replaced by the saved ones, then the user's overrides on top."""
     parsed = OverridesParser.create().parse_overrides(overrides)
@@ -160,6 +135,9 @@ def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictCo
                 cfg[section] = typed_section(saved[section], section)
         if saved.get("experiment_name"):
             cfg.experiment_name = saved["experiment_name"]
+        # what the checkpoint's training was, beside this run's own settings: the report keeps an evaluation of
+        # a debug checkpoint (trained on a few batches) out of the results tables
+        cfg.checkpoint_run = {key: saved.get(key) for key in CHECKPOINT_RUN_KEYS}
         for o in parsed:
             if o.key_or_group.split(".")[0] in CHECKPOINT_SECTIONS and "." in o.key_or_group:
                 OmegaConf.update(cfg, o.key_or_group, o.value(), merge=False)
@@ -167,8 +145,14 @@ def restore_config(cfg: DictConfig, saved: dict, overrides: list[str]) -> DictCo
 
 
 def restore_run(cfg: DictConfig) -> DictConfig:
-    """cfg with the run config of its checkpoint (`ckpt_path`) and the command line's overrides on top."""
-    return restore_config(cfg, load_run_config(cfg.ckpt_path), task_overrides())
+    """cfg with the run config of its checkpoint (`ckpt_path`) and the command line's overrides on top; a
+    warning names the overrides unlike the checkpoint's training (`loss=softmax` on a PC-softmax checkpoint
+    changes what is measured)."""
+    overrides = task_overrides()
+    unlike = overrides_unlike_checkpoint(cfg.ckpt_path, overrides)
+    if unlike:
+        log.warning("%s is evaluated with settings unlike its training: %s", cfg.ckpt_path, unlike)
+    return restore_config(cfg, load_run_config(cfg.ckpt_path), overrides)
 
 
 def arguments_the_checkpoint_lacks(ckpt_path: str) -> dict:
@@ -211,14 +195,16 @@ def overrides_unlike_checkpoint(ckpt_path: str, overrides: list[str]) -> str:
     """'data.dim=10 (trained with data.dim=5)': the overrides of the checkpoint's sections whose value is
     not the one it was trained with ('' when none, or when the file says nothing of its config)."""
     try:
-        saved = read_checkpoint(ckpt_path)[RUN_CONFIG_KEY]
-    except Exception:  # noqa: BLE001 (the message is only less precise without it)
+        saved = read_checkpoint(ckpt_path).get(RUN_CONFIG_KEY)
+    except ConfigError:  # absent or not a checkpoint: the caller's own message says so
+        return ""
+    if saved is None:
         return ""
     given, trained = [], []
     for override in OverridesParser.create().parse_overrides(overrides):
         key = override.key_or_group
-        if key.split(".")[0] not in CHECKPOINT_SECTIONS:
-            continue
+        if key.split(".")[0] not in CHECKPOINT_SECTIONS or not changes_results(override.input_line):
+            continue  # where the data lies, how many workers load it: no difference to the model
         was = _saved_value(saved, key) if "." in key else _ABSENT  # a group choice replaces the whole section
         if override.is_delete() or was is _ABSENT or override.value() != was:
             given.append(override.input_line)

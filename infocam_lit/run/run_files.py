@@ -20,6 +20,8 @@ METRICS_FILE = "metrics.json"
 FAILED_FILE = "failed.txt"  # the traceback of a failed run
 TIMING_FILE = "timing.json"  # wall time of the run, summed over its invocations (a resumed run has several)
 PER_IMAGE_FILE = "per_image.csv.gz"  # one row per test image: index, image, then the task family's columns
+PREDICTIONS_FILE = "predictions.json"  # predict.py's results
+CONFIG_FILE = "config.yaml"  # the run's resolved config, its task_name among it
 
 
 @rank_zero_only

@@ -19,6 +19,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from infocam_lit.modules.hparams import to_plain
+from infocam_lit.run.help_text import help_text
 
 NOT_RESULT_KEYS = (
     "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "hparams_search", "optimized_metric", "logger", "tags",
@@ -34,36 +35,66 @@ def _override_key(override: str) -> str:
     return override.lstrip("+~").split("=", 1)[0]
 
 
-def _changes_results(override: str) -> bool:
+def changes_results(override: str) -> bool:
     key = _override_key(override)
     return not any(key == name or key.startswith(name + ".") for name in NOT_RESULT_KEYS)
 
 
 def run_key(overrides) -> str:
-    """`loss=pc_softmax,seed=1` for those overrides (sorted, so their order does not matter)."""
-    kept = sorted(str(o) for o in overrides if _changes_results(str(o)))
+    """`loss=pc_softmax,seed=1` for those overrides, sorted by key (so their order does not matter, and a
+    `+trainer.limit_*` key sorts as `trainer`, after the swept keys a long name would otherwise hash away)."""
+    kept = sorted((str(o) for o in overrides if changes_results(str(o))), key=lambda o: (o.lstrip("+~"), o))
     key = ",".join(kept).replace("/", "_") or DEFAULT_KEY
     if len(key) > MAX_KEY_LENGTH:  # long sweeps: a readable start and a hash of the whole
         key = key[: MAX_KEY_LENGTH - 9] + "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
     return key
 
 
-def run_folder_name(run_id: str | None, overrides) -> str:
-    """The start time (no run_id), the key (run_id=auto), or the run_id as given."""
+def run_folder_name(run_id: str | None, overrides, start_time: str | None = None) -> str:
+    """The start time (no run_id), the key (run_id=auto), or the run_id as given. `start_time` is Hydra's
+    `${now:...}`, which is cached, so every resolution of the folder names the same one."""
     if run_id is None:
-        return datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        return start_time or datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if str(run_id) == "auto":
         return run_key(overrides)
     return str(run_id)
 
 
+def sweep_folder_name(sweep_id: str | None, start_time: str) -> str:
+    """The sweep_id, or the start time without one: two sweeps without a sweep_id (two searches, each with
+    its study in the folder) never share a folder. `${oc.select:sweep_id,...}` cannot say this: it returns
+    the key's null, not its default."""
+    return start_time if sweep_id is None else str(sweep_id)
+
+
+def checkpoint_label(ckpt_path: str | None) -> str:
+    """A readable name for the checkpoint an evaluate job tests: its run folder and file
+    (`seed=1_best` for <run>/seed=1/checkpoints/best.ckpt), and a hash of its absolute path, so two
+    checkpoints of one sweep never share a folder and the same one finds its folder again."""
+    if ckpt_path is None:
+        return "no_checkpoint"
+    path = Path(str(ckpt_path)).expanduser()
+    run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    return f"{run.name or 'run'}_{path.stem}-{digest}".replace("/", "_")
+
+
+def evaluate_job_folder(ckpt_path: str | None, overrides) -> str:
+    """An evaluate sweep's job folder: `<checkpoint label>/<key of the job's overrides>`."""
+    return f"{checkpoint_label(ckpt_path)}/{run_key(overrides)}"
+
+
 def register_resolvers() -> None:
-    """${infocam.run_key:...} and ${infocam.run_folder:...}, used by conf/hydra/default.yaml, and
-    ${infocam.checkpoint_experiment:...}, used by conf/evaluate.yaml."""
+    """The resolvers of conf/hydra/default.yaml (${infocam.run_key:...}, ${infocam.run_folder:...},
+    ${infocam.sweep_folder:...}) and of conf/evaluate.yaml and conf/predict.yaml
+    (${infocam.checkpoint_experiment:...}, ${infocam.evaluate_job:...}), and --help's text (${infocam.help:...})."""
     from infocam_lit.run.restore import checkpoint_experiment
 
     for name, function in (("infocam.run_key", run_key), ("infocam.run_folder", run_folder_name),
-                           ("infocam.checkpoint_experiment", checkpoint_experiment)):
+                           ("infocam.sweep_folder", sweep_folder_name),
+                           ("infocam.evaluate_job", evaluate_job_folder),
+                           ("infocam.checkpoint_experiment", checkpoint_experiment),
+                           ("infocam.help", help_text)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)
 

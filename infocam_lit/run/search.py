@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from infocam_lit.run.jobs import LAST_CHECKPOINT, RunRefused
 from infocam_lit.run.run_files import read_metrics
+from infocam_lit.run.run_record import read_checkpoint
 
 
 class UnknownObjective(RunRefused):
@@ -50,9 +51,7 @@ def finished_objective(cfg: DictConfig, output_dir: Path) -> float | None:
     monitor, best_score = None, None
     last = output_dir / LAST_CHECKPOINT
     if last.is_file():
-        import torch
-
-        states = torch.load(last, map_location="cpu", weights_only=True, mmap=True).get("callbacks", {})
+        states = read_checkpoint(last).get("callbacks", {})
         for key, state in states.items():
             if key.startswith("ModelCheckpoint") and state.get("best_model_score") is not None:
                 monitor, best_score = state["monitor"], state["best_model_score"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from infocam_lit.run.restore import RUN_CONFIG_KEY, read_checkpoint
+from infocam_lit.run.run_record import RUN_CONFIG_KEY, read_checkpoint
 from infocam_lit.run.schema import ConfigError
 
 SLIM_FILE = "model.ckpt"  # its name beside a run's summary

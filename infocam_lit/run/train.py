@@ -22,7 +22,7 @@ from infocam_lit.run.jobs import (
     sweep_job_checkpoint,
 )
 from infocam_lit.run.preflight import validate_config
-from infocam_lit.run.restore import checkpoint_must_fit
+from infocam_lit.run.restore import checkpoint_must_fit, require_checkpoint_file
 from infocam_lit.run.run_files import FAILED_FILE, RecordWallTime, WallTime
 from infocam_lit.run.search import finished_objective, objective
 
@@ -47,6 +47,8 @@ def train(cfg: DictConfig) -> float | None:
     wall_time = WallTime(output_dir)
     try:
         validate_config(cfg)
+        if ckpt_path is not None:
+            require_checkpoint_file(ckpt_path)
         return fit_and_test(cfg, ckpt_path, wall_time)
     except RunRefused:
         raise  # no failure of the run: nothing is recorded, and a sweep stops

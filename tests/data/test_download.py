@@ -85,7 +85,8 @@ def test_a_wrong_checksum_names_url_file_and_checksums_and_leaves_no_data(tmp_pa
         cub_module(tmp_path, url, "0" * 32).prepare_data()
     message = str(error.value)
     assert url in message and "CUB_200_2011.tgz" in message and "0" * 32 in message and "data.md5" in message
-    assert "offline" in message
+    assert "data.download=true" not in message and "offline" not in message  # it was set, and the file came
+    assert "data.md5=null" in message and "damaged" in message
     assert not (tmp_path / "CUB_200_2011").exists() and leftovers(tmp_path) == []
 
 

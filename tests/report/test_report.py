@@ -48,8 +48,9 @@ def test_readme_blocks_are_replaced(tmp_path):
 
 
 def test_wsol_tables_from_runs(tmp_path):
-    config = {"experiment_name": "wsol_cub", "seed": 0, "loss": {"name": "softmax"},
-              "model": {"net": {"name": "vgg16_gap", "adl": False}}, "data": {}}
+    # a resolved config has every section, each key its schema had (the cam section at its defaults here)
+    config = {"experiment_name": "wsol_cub", "seed": 0, "loss": {"name": "softmax"}, "cam": {},
+              "model": {"net": {"name": "vgg16_gap", "pretrained": True, "adl": False}}, "data": {}}
     for seed in range(2):
         make_run(tmp_path / str(seed), {**config, "seed": seed}, plain_wsol_metrics(0.0))
     report.main([str(tmp_path)])
@@ -70,7 +71,8 @@ def test_wsol_losses_are_compared_by_mann_whitney(tmp_path):
     for seed in range(3):
         for loss, shift in (("softmax", 0.001 * seed), ("pc_softmax", 0.1 + 0.01 * seed)):
             config = {"experiment_name": "wsol_tiny", "seed": seed, "loss": {"name": loss},
-                      "model": {"net": {"name": "resnet50", "adl": True}}, "data": {}}
+                      "model": {"net": {"name": "resnet50", "pretrained": True, "adl": True}}, "data": {},
+                      "cam": {}}
             make_run(tmp_path / f"{loss}{seed}", config, plain_wsol_metrics(shift))
     report.main([str(tmp_path)])
     table = (tmp_path / "table.md").read_text()
@@ -209,7 +211,8 @@ def test_imbalance_study_table(tmp_path):
 
 
 def test_published_wsolevaluation_numbers_only_beside_runs_measured_its_way(tmp_path):
-    base = {"experiment_name": "wsol_cub", "loss": {"name": "softmax"}, "model": {"net": {"name": "vgg16_gap"}}}
+    base = {"experiment_name": "wsol_cub", "loss": {"name": "softmax"},
+            "model": {"net": {"name": "vgg16_gap", "pretrained": True, "adl": False}}}
     theirs = {"cam": {"box_convention": "wsolevaluation", "threshold_step": 0.001},
               "data": {"eval_split": "official_test"}}
     make_run(tmp_path / "ours", {**base, "seed": 0, "cam": {"threshold_step": 0.01}, "data": {}},

@@ -149,7 +149,8 @@ def test_region_size_study_from_evaluate_runs_only(tmp_path):
     make_evaluate_run(results / "table4" / "reevaluated", 0, [], wsol_metrics(7))
     make_evaluate_run(results / "table4" / "region_size" / "other_tau", 0, ["cam.region_size=2", "cam.threshold=0.5"],
                       wsol_metrics(9), region_size=2)
-    # another checkpoint of a trained run already evaluated at R = 4: still one seed (the later folder's values)
+    # another checkpoint of a trained run already evaluated at R = 4: still one seed, the first folder in sorted
+    # order pooled (seed1/cam.region_size=4), this one listed as its duplicate
     make_evaluate_run(results / "table4" / "region_size" / "seed1_last", 1, ["cam.region_size=4"],
                       region_size_metrics(1, 4) | {"test/infocam_plus/gt_known_loc_val_tau": 0.60}, region_size=4,
                       checkpoint="last.ckpt")
@@ -172,7 +173,10 @@ def test_region_size_study_from_evaluate_runs_only(tmp_path):
     assert "| 3 | 2 | 42.50 ± 0.71 | 50.50 ± 0.71 | 53.00 ± 0.00 | 60.50 ± 0.71 | 63.00 ± 0.00 " \
         "| 66.50 ± 0.71 |" in block
     assert "| 2 | 2 |" in block and "| 5 | 2 |" in block and "| 2 | 3 |" not in block  # "other_tau" left out
-    assert "| 4 | 2 | 42.50 ± 0.71 | 48.50 ± 0.71 | 57.00 ± 4.24 |" in block  # seed 1's last.ckpt: 0.60
+    assert "| 4 | 2 | 42.50 ± 0.71 | 48.50 ± 0.71 | 54.00 ± 0.00 |" in block  # not seed 1's last.ckpt: 0.60
+    region_size = results / "table4" / "region_size"
+    assert (f"- `{region_size / 'seed1_last'}`: a duplicate of `{region_size / 'seed1' / 'cam.region_size=4'}`"
+            in block)
     figure = results / "table4" / "region_size_tiny.png"
     assert figure.is_file() and "![region size, Tiny-ImageNet](docs/results/table4/region_size_tiny.png)" in block
     records = (results / "table4" / "region_size.csv").read_text().splitlines()

@@ -5,8 +5,8 @@ from tests.helpers.report_runs import make_run, plain_wsol_metrics
 
 
 def test_table4_shows_the_validation_tau_columns(tmp_path):
-    config = {"experiment_name": "wsol_cub", "loss": {"name": "softmax"},
-              "model": {"net": {"name": "vgg16_gap", "adl": False}}, "data": {}}
+    config = {"experiment_name": "wsol_cub", "loss": {"name": "softmax"}, "cam": {},
+              "model": {"net": {"name": "vgg16_gap", "pretrained": True, "adl": False}}, "data": {}}
     for seed in range(2):
         metrics = plain_wsol_metrics(0.0) | {"test/cam/gt_known_loc_val_tau": 0.55 + 0.1 * seed,
                                        "test/cam/top1_loc_val_tau": 0.45, "test/cam/val_tau": 0.3 + 0.1 * seed}

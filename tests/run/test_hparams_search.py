@@ -23,6 +23,7 @@ needs_optuna = pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_
                                   reason='the [optuna] extra is not installed: pip install "infocam_lit[optuna]"')
 # A tiny search: one or two short epochs on 1 % of the mixture's train and validation points
 TINY = ("logger=csv", "data.size_factor=0.01", "trainer.enable_progress_bar=false")
+STUDY_OVERRIDES = ("data.size_factor=0.01", "trainer.max_epochs=2")  # what of TINY and the command changes results
 
 
 # ----------------------------------------------------------------------------- the value a run returns
@@ -125,7 +126,7 @@ def trial_folder(sweep_dir: Path, params: dict) -> Path:
 
 @needs_optuna
 @pytest.mark.subprocess
-def test_three_trials_give_the_best_of_their_values_and_a_relaunch_goes_on(tmp_path):
+def test_three_trials_give_the_best_of_their_values_and_a_relaunch_adds_no_duplicate(tmp_path):
     command = ("hparams_search=mi_gmm_optuna", f"hydra.sweep.dir={tmp_path}", *TINY, "trainer.max_epochs=2")
     run_entry("train.py", None, *command, "hydra.sweeper.n_trials=3")
     results = yaml.safe_load((tmp_path / "optimization_results.yaml").read_text())
@@ -140,16 +141,24 @@ def test_three_trials_give_the_best_of_their_values_and_a_relaunch_goes_on(tmp_p
     assert isinstance(results["best_value"], float) and results["best_value"] == min(t.value for t in done)
     assert trial_folder(tmp_path, best).is_dir()
 
-    # the same command again: the study is loaded from optuna.db and goes on (with the sampler's seed, its
-    # first trial repeats the first launch's, whose finished folder is skipped and its value read back)
-    rerun = run_entry("train.py", None, *command, "hydra.sweeper.n_trials=1")
-    assert "Using an existing study with name 'mi_gmm'" in rerun.stdout + rerun.stderr
-    assert "finished already, skipped" in rerun.stdout + rerun.stderr
+    # the same command again: the study holds its 3 trials, so nothing runs and nothing is added
+    before = [(t.params, t.value) for t in done]
+    rerun = run_entry("train.py", None, *command, "hydra.sweeper.n_trials=3")
+    assert f"The search in {tmp_path} is finished: its study holds 3 trials" in rerun.stdout
+    assert [(t.params, t.value) for t in trials(tmp_path)] == before
+    # a larger n_trials runs only the trials the study lacks, with new parameters (no finished folder re-entered)
+    run_entry("train.py", None, *command, "hydra.sweeper.n_trials=4")
     again = trials(tmp_path)
-    assert len(again) == 4 and again[3].state.name == "COMPLETE"
+    assert len(again) == 4 and again[3].state.name == "COMPLETE" and again[3].params not in [p for p, _ in before]
     assert again[3].value == pytest.approx(best_val_loss(trial_folder(tmp_path, again[3].params)), rel=1e-6)
     results = yaml.safe_load((tmp_path / "optimization_results.yaml").read_text())
     assert results["best_value"] == min(t.value for t in again)
+    # other settings in the same folder: refused, naming the difference, and the study is left as it was
+    other = run_entry("train.py", None, *command, "hydra.sweeper.n_trials=5", "data.dim=2", check=False)
+    assert other.returncode == 1 and other.stderr.strip().splitlines() == [
+        f"Error: {tmp_path} holds a search with other settings (overrides: {sorted(STUDY_OVERRIDES)} then, "
+        f"{sorted([*STUDY_OVERRIDES, 'data.dim=2'])} now): give this one another sweep_id"]
+    assert len(trials(tmp_path)) == 4
 
 
 @needs_optuna

@@ -34,3 +34,10 @@ def test_run_folder_names():
     assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d", run_folder_name(None, ["seed=1"]))
     assert run_folder_name("auto", ["seed=1"]) == "seed=1"
     assert run_folder_name("baseline", ["seed=1"]) == "baseline"
+    assert run_folder_name(None, ["seed=1"], "2026-12-07_21-00-00") == "2026-12-07_21-00-00"  # Hydra's cached ${now:}
+
+
+def test_added_debug_limits_sort_by_their_key_and_leave_the_swept_values_readable():
+    key = run_key(["+trainer.limit_test_batches=2", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=2",
+                   "loss=pc_softmax", "model.net.adl=true", "data.root=/data"])
+    assert key.startswith("loss=pc_softmax,model.net.adl=true,+trainer.limit_test_batches=2")

@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from infocam_lit.report.configs import Configuration, config_record, configurations, insert_config_column
+from infocam_lit.report.figures import plot_mean_std_curves
 from infocam_lit.report.runs import (
     RATIO_KEYS,
     Run,
@@ -26,6 +27,7 @@ from infocam_lit.report.runs import (
     seconds_text,
     wall_time,
 )
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed, seed_of
 
 # method -> (the training loss of its runs, the balanced-test macro key, the test_imb micro key)
 METHODS = {
@@ -40,17 +42,17 @@ COLUMNS = ["method", "ρ", "seeds", "macro acc, balanced test", "micro acc, test
 
 def study_loss(run: Run) -> str | None:
     """The training loss of a finished MNIST run of the study (the logit-adjusted loss at tau = 1 only)."""
-    loss = run.config.get("loss") or {}
     if run.failed or run.config.get("experiment_name") != "mnist":
         return None
-    if loss.get("name") == "logit_adjusted" and float(loss.get("tau", 1.0)) != 1.0:
+    loss = run.config["loss"]
+    if loss["name"] == "logit_adjusted" and float(loss["tau"]) != 1.0:
         return None
-    return loss.get("name")
+    return loss["name"]
 
 
 def study_rows(runs: list[Run]) -> dict[str, list[tuple[float, Configuration]]]:
     """Training loss -> (rho, the seeds of one configuration) in the order of the rows: configurations across
-    rho (one label per line of the figure), rho ascending."""
+    rho (one label per line of the figure), rho ascending; `runs` one per seed."""
     by_loss: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
         if study_loss(run):
@@ -86,10 +88,10 @@ def same_gradient_line(runs: list[Run]) -> str | None:
     one configuration, the loss and how rho is written set aside."""
     candidates = [run for run in runs if study_loss(run) in ("pc_softmax", "logit_adjusted")
                   and "test/acc_macro" in run.metrics]
-    macro: dict[tuple[str, int, float, int], float] = {}
+    macro: dict[tuple[str, int, float, object], float] = {}
     for index, configuration in enumerate(configurations(candidates, ignore=("loss.name", *RATIO_KEYS))):
         for run in configuration.runs:
-            key = (study_loss(run), index, imbalance_ratio(run.config), int(run.config["seed"]))
+            key = (study_loss(run), index, imbalance_ratio(run.config), seed_of(run))
             macro[key] = run.metrics["test/acc_macro"]
     gaps = [abs(value - macro[("logit_adjusted", *setting)]) for (loss, *setting), value in macro.items()
             if loss == "pc_softmax" and ("logit_adjusted", *setting) in macro]
@@ -106,6 +108,7 @@ def curve_name(record: dict) -> str:
 
 
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
+    runs, duplicates = one_run_per_seed([run for run in runs if study_loss(run)])
     records = imbalance_records(runs)
     if not records:
         return None
@@ -113,8 +116,6 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
              percent_mean_std(r["micro acc test_imb"]),
              seconds_text(mean_std(r["wall time"])[0])] for r in records]
     columns, rows = insert_config_column(COLUMNS, rows, [r.get("config", "") for r in records], after="ρ")
-    from infocam_lit.run.figures import plot_mean_std_curves
-
     curves = {name: [(r["ρ"], *(100 * v for v in mean_std(r["macro acc"]))) for r in records
                      if curve_name(r) == name and r["macro acc"]]
               for name in dict.fromkeys(map(curve_name, records))}
@@ -127,6 +128,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         markdown_table(columns, rows),
         *([same_gradient] if same_gradient else []),
         f"![macro accuracy vs ρ]({os.path.relpath(figure, link_from)})",
+        *([duplicates_markdown(duplicates)] if duplicates else []),
     ])
     csv = [{"method": r["method"], "rho": r["ρ"], **({"config": r["config"]} if "config" in r else {}),
             "seeds": r["seeds"],

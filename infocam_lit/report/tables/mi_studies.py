@@ -16,7 +16,9 @@ from pathlib import Path
 
 from infocam_lit.maths import gmm
 from infocam_lit.report.configs import config_record, configurations, insert_config_column
+from infocam_lit.report.figures import plot_mean_std_curves
 from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, seconds_text, wall_time
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 from infocam_lit.report.tables.table2 import (
     ESTIMATOR_ORDER,
     PAPER_SAMPLE,
@@ -114,11 +116,9 @@ def study_markdown(records: list[dict], study: Study) -> str:
 
 def section(runs: list[Run], out: Path, link_from: Path, study: Study) -> tuple[str, list[dict]] | None:
     """The study's table and figure, when its runs vary its variable (else None)."""
-    selected = study_runs(runs, study)
+    selected, duplicates = one_run_per_seed(study_runs(runs, study))
     if all(paper_sample(run.config, study.key) for run in selected):
         return None
-    from infocam_lit.run.figures import plot_mean_std_curves
-
     records = study_records(selected, study)
     curves = {name: [(r[study.column], r["abs. error"], r["abs. error std"]) for r in records if curve_name(r) == name]
               for name in dict.fromkeys(map(curve_name, records))}
@@ -126,6 +126,8 @@ def section(runs: list[Run], out: Path, link_from: Path, study: Study) -> tuple[
                                   "|estimate − exact I(X;Y)| [nats]", study.axis_scale)
     markdown = (f"### {study.title}\n\n" + study_markdown(records, study)
                 + f"\n\n![absolute error vs {study.column}]({os.path.relpath(figure, link_from)})")
+    if duplicates:
+        markdown += "\n\n" + duplicates_markdown(duplicates)
     return markdown, records
 
 

@@ -10,8 +10,8 @@ The runs are `evaluate.py` runs of one command per trained checkpoint,
 committed under docs/results/table4/region_size/. An evaluate run restores the data, model, loss and
 cam sections of the checkpoint it reads, so its config names the group (dataset, architecture, ADL,
 loss) as the training run's does; its `seed` is evaluate.py's own, not the training seed, so a seed is
-told apart by the training run folder its `ckpt_path` lies in (<run>/checkpoints/<file>.ckpt): one trained
-run, one seed, whichever of its checkpoints was evaluated. Only evaluate runs whose overrides set
+the one its checkpoint was trained with (seeds.py: `checkpoint_run.seed`, or for older evaluations the
+training run folder its `ckpt_path` lies in), one run per seed and R. Only evaluate runs whose overrides set
 `cam.region_size` and no other `cam.*` key count: anything else would mix map settings.
 
 Per group, GT-known Loc at val τ and MaxBoxAccV2 of CAM, infoCAM and infoCAM+ against R (mean ± std
@@ -21,30 +21,24 @@ the same at every R: a check that nothing else changed between the evaluations."
 from __future__ import annotations
 
 import os
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
 from infocam_lit.report.configs import config_record, configurations
-from infocam_lit.report.runs import Run, markdown_table, mean_std, percent_mean_std
-from infocam_lit.report.tables.wsol_groups import (
-    EXPERIMENTS,
-    MAP_NAMES,
-    MAPS,
-    Key,
-    group_key,
-    group_label,
-    is_evaluate_run,
-    protocol,
-)
-from infocam_lit.report.tables.wsol_paired import trained_run_name
+from infocam_lit.report.figures import PNG_METADATA
+from infocam_lit.report.runs import Run, is_evaluate_run, markdown_table, mean_std, percent_mean_std
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed, seed_of
+from infocam_lit.report.tables.wsol_groups import EXPERIMENTS, MAP_NAMES, MAPS, Key, group_key, group_label, protocol
 
 MEASURES = {"gt_known_loc_val_tau": "GT-known Loc (val τ)", "maxboxacc_v2": "MaxBoxAccV2"}
 FIGURE_NAMES = {"wsol_tiny": "region_size_tiny.png", "wsol_cub": "region_size_cub.png"}
 MAP_COLOURS = {"cam": "tab:gray", "infocam": "tab:blue", "infocam_plus": "tab:orange"}
-# group -> R -> training run folder (one per trained seed) -> metrics
-Study = dict[Key, dict[int, dict[str, dict]]]
+TITLE_CHARACTERS = 64  # a panel title's line at 9 pt, narrower than its 5.5-inch panel
+# group -> R -> seed (seeds.py) -> metrics
+Study = dict[Key, dict[int, dict[object, dict]]]
 
 
 def _override_keys(run: Run) -> list[str]:
@@ -60,33 +54,35 @@ def varies_region_size_only(run: Run) -> bool:
     return cam_keys == ["cam.region_size"]
 
 
+def is_study_run(run: Run) -> bool:
+    """A finished evaluation of a WSOL checkpoint, measured the project's way, that changed its region size only."""
+    config = run.config
+    return (not run.failed and is_evaluate_run(config) and config.get("experiment_name") in EXPERIMENTS
+            and protocol(config) == "infocam_lit" and varies_region_size_only(run))
+
+
 def study_runs(runs: list[Run]) -> Study:
+    """The study's runs (one per seed and R, `one_run_per_seed`) by group and configuration."""
     groups: dict[Key, list[Run]] = defaultdict(list)
-    for run in runs:
-        config = run.config
-        if (run.failed or not is_evaluate_run(config) or config.get("experiment_name") not in EXPERIMENTS
-                or protocol(config) != "infocam_lit" or not varies_region_size_only(run)):
-            continue
-        groups[group_key(config)].append(run)
+    for run in one_run_per_seed([run for run in runs if is_study_run(run)])[0]:
+        groups[group_key(run.config)].append(run)
     study: Study = defaultdict(lambda: defaultdict(dict))
     for key, group in groups.items():
-        # one block per configuration of a group, R its rows; runs sorted by folder, so a later evaluation of the
-        # same trained run and R replaces an earlier one
+        # one block per configuration of a group, R its rows
         for configuration in configurations(group, ignore=("cam.region_size",)):
             by_size = study[key._replace(config=configuration.label)]
             for run in configuration.runs:
-                trained_run = trained_run_name(run)
-                by_size[int(run.config["cam"]["region_size"])][trained_run] = run.metrics
+                by_size[int(run.config["cam"]["region_size"])][seed_of(run)] = run.metrics
     # a stable sort on the group: its configurations stay in their order
     return {key: dict(sorted(by_size.items())) for key, by_size in sorted(study.items(), key=lambda item: item[0][:4])}
 
 
-def _values(by_run: dict[str, dict], name: str, measure: str) -> list[float]:
+def _values(by_run: dict[object, dict], name: str, measure: str) -> list[float]:
     key = f"test/{name}/{measure}"
     return [metrics[key] for metrics in by_run.values() if key in metrics]
 
 
-def _group_table(by_size: dict[int, dict[str, dict]]) -> str:
+def _group_table(by_size: dict[int, dict[object, dict]]) -> str:
     columns = ["R", "seeds", *(f"{MAP_NAMES[name]} {label}" for label in MEASURES.values() for name in MAPS)]
     rows = [[str(size), str(len(by_run)),
              *(percent_mean_std(_values(by_run, name, measure)) for measure in MEASURES for name in MAPS)]
@@ -118,7 +114,7 @@ def plot_region_size(study: Study, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(study), len(MEASURES), figsize=(5.5 * len(MEASURES), 3.6 * len(study)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, (key, by_size) in zip(axes, study.items(), strict=True):
         sizes = list(by_size)
         for ax, (measure, label) in zip(row, MEASURES.items(), strict=True):
@@ -131,16 +127,15 @@ def plot_region_size(study: Study, path: Path) -> Path:
                 ax.plot(xs, means, marker="o", color=MAP_COLOURS[name], label=MAP_NAMES[name])
                 ax.fill_between(xs, [m - s for m, s in zip(means, stds, strict=True)],
                                 [m + s for m, s in zip(means, stds, strict=True)], color=MAP_COLOURS[name], alpha=0.2)
-            ax.set_title(f"{group_label(key)}\n{label}", fontsize=9)
+            # a group's label names its configuration, which may be wider than the panel
+            ax.set_title(f"{textwrap.fill(group_label(key), TITLE_CHARACTERS)}\n{label}", fontsize=9)
             ax.set_xlabel("region size R")
             ax.set_ylabel(f"{label} [%]")
             ax.set_xticks(sizes)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # no "Software" entry: the file then depends on the runs only, not on the matplotlib version stamped in it
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
     plt.close(fig)
     return path
 
@@ -163,4 +158,5 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
             parts += [f"#### {group_label(key)}", _group_table(by_size)]
         figure = plot_region_size(dataset_study, out / FIGURE_NAMES[experiment])
         parts.append(f"![region size, {EXPERIMENTS[experiment]}]({os.path.relpath(figure, link_from)})")
-    return "\n\n".join(parts), _records(study)
+    duplicates = one_run_per_seed([run for run in runs if is_study_run(run)])[1]
+    return "\n\n".join(filter(None, [*parts, duplicates_markdown(duplicates)])), _records(study)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from infocam_lit.report.configs import Configuration, configurations, override_value, swept_keys
 from infocam_lit.report.runs import Run, markdown_table, mean_std, mean_std_cell
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 
 
 def _metric_names(runs: list[Run]) -> list[str]:
@@ -23,7 +24,7 @@ def _values(configuration: Configuration, metric: str) -> list[float]:
 
 
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
-    finished = [run for run in runs if not run.failed]
+    finished, duplicates = one_run_per_seed([run for run in runs if not run.failed])
     if not finished:
         return None
     found = configurations(finished)
@@ -45,6 +46,7 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         settings,
         "Every key of the runs' metrics.json, one column per configuration (# above):",
         values,
+        *([duplicates_markdown(duplicates)] if duplicates else []),
     ])
     records = [{**{key: c.settings.get(key) for key in swept}, "seeds": len(c.runs),
                 **{f"{metric} {name}": value for metric in metrics

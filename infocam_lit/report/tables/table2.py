@@ -10,8 +10,10 @@ from pathlib import Path
 
 from infocam_lit.maths import gmm
 from infocam_lit.report.configs import config_record, configurations, insert_config_column
+from infocam_lit.report.figures import plot_estimates_vs_dim, plot_test_sets_pca
 from infocam_lit.report.paper_values import TABLE2_ACCURACY, TABLE2_MI, table2_value
 from infocam_lit.report.runs import Run, fmt, markdown_table, mean_std, pct, seconds_text, wall_time
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 
 
 @dataclass
@@ -47,12 +49,12 @@ def is_mi_run(config: dict) -> bool:
 
 
 # The paper's sample: no nuisance dimension, every training point (SPEC §7.4's studies vary them; runs
-# from before those keys existed lack them).
+# from before those keys existed are read at their schema's defaults, the same).
 PAPER_SAMPLE = {"noise_dims": 0, "size_factor": 1.0}
 
 
 def sample_value(config: dict, key: str) -> float:
-    return (config.get("data") or {}).get(key, PAPER_SAMPLE[key])
+    return config["data"][key]
 
 
 def paper_sample(config: dict, *keys: str) -> bool:
@@ -68,11 +70,16 @@ def setting_of(run: Run) -> tuple[bool, int]:
     return bool(run.config["data"]["imbalanced"]), int(run.config["data"]["dim"])
 
 
+def table2_runs(runs: list[Run]) -> list[Run]:
+    """The finished mixture runs of the paper's sample."""
+    return [run for run in runs if not run.failed and is_mi_run(run.config) and paper_sample(run.config)]
+
+
 def table2_rows(runs: list[Run]) -> list[Table2Row]:
+    """The rows of `runs` (Table 2's runs, one per seed)."""
     by_estimator: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        if not run.failed and is_mi_run(run.config) and paper_sample(run.config):
-            by_estimator[estimator_name(run.config)].append(run)
+        by_estimator[estimator_name(run.config)].append(run)
     rows = []
     for estimator, group in by_estimator.items():
         # configurations across the settings: one label per configuration in every row and in the figure
@@ -166,17 +173,15 @@ def table1_markdown() -> str:
 
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
     """The Markdown section (with its figures written to `out`) and the CSV records, or None."""
-    rows = table2_rows(runs)
+    mi_runs, duplicates = one_run_per_seed(table2_runs(runs))
+    rows = table2_rows(mi_runs)
     if not rows:
         return None
-    from infocam_lit.run.figures import plot_estimates_vs_dim, plot_test_sets_pca
-
     records = table2_records(rows)
     # one line per estimator and configuration
     lines = [{**rec, "estimator": f"{rec['estimator']} ({rec['config']})"} if rec.get("config") else rec
              for rec in records]
     figure = plot_estimates_vs_dim(lines, out / "mi_vs_dim.png")
-    mi_runs = [run for run in runs if not run.failed and is_mi_run(run.config) and paper_sample(run.config)]
     covered = sorted({(int(run.config["data"]["dim"]), bool(run.config["data"]["imbalanced"])) for run in mi_runs})
     plot_test_sets_pca(covered, min(int(run.config["data"]["seed"]) for run in mi_runs), out / "test_sets_pca.png")
     markdown = ("### Table 2: I(X;Y) estimates (nats, test split)\n\n"
@@ -186,4 +191,6 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
                 "is the prior-corrected one of the softmax runs.\n\n"
                 + table2_markdown(records)
                 + f"\n\n![estimates vs d]({os.path.relpath(figure, link_from)})")
+    if duplicates:
+        markdown += "\n\n" + duplicates_markdown(duplicates)
     return markdown, records

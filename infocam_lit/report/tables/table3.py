@@ -33,6 +33,7 @@ from infocam_lit.report.runs import (
     seconds_text,
     wall_time,
 )
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 
 EXPERIMENTS = ("mnist", "cub_cls")
 LOSSES = ("softmax", "pc_softmax")
@@ -46,13 +47,18 @@ MI_COLUMNS = ["dataset", "training set", "test split", "H(Y) of the split", "sof
               "softmax, prior-corrected", "PC-softmax"]
 
 
+def is_table3_run(run: Run) -> bool:
+    """A finished run of MNIST or CUB with one of the paper's losses at rho = 1 or 10."""
+    experiment, loss = run.config.get("experiment_name"), (run.config.get("loss") or {}).get("name")
+    return not run.failed and experiment in EXPERIMENTS and loss in LOSSES and imbalance_ratio(run.config) in RATIOS
+
+
 def table3_runs(runs: list[Run]) -> dict[str, list[Run]]:
-    """Each dataset's finished runs of the paper's losses at rho = 1 or 10."""
+    """Each dataset's runs of Table 3."""
     by_experiment: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        experiment, loss = run.config.get("experiment_name"), (run.config.get("loss") or {}).get("name")
-        if not run.failed and experiment in EXPERIMENTS and loss in LOSSES and imbalance_ratio(run.config) in RATIOS:
-            by_experiment[experiment].append(run)
+        if is_table3_run(run):
+            by_experiment[run.config["experiment_name"]].append(run)
     return by_experiment
 
 
@@ -74,6 +80,7 @@ def split_values(runs: list[Run]) -> dict[str, dict[str, dict[str, list[float]]]
 
 
 def table3_records(runs: list[Run]) -> list[dict]:
+    """The rows of `runs` (one per seed)."""
     # (dataset, imbalanced, configuration): the losses side by side, told apart in the columns, as rho is
     rows = [(experiment, imbalanced, part) for experiment, group in sorted(table3_runs(runs).items())
             for configuration in configurations(group, ignore=("loss.name", *RATIO_KEYS))
@@ -172,7 +179,8 @@ def csv_records(records: list[dict]) -> list[dict]:
 
 
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
-    records = table3_records(runs)
+    pooled, duplicates = one_run_per_seed([run for run in runs if is_table3_run(run)])
+    records = table3_records(pooled)
     if not records:
         return None
     markdown = "\n\n".join([
@@ -182,5 +190,6 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         "MI read-out of each test split under that split's own label prior (nats, mean ± std over seeds), beside "
         "the split's H(Y), the most I(X;Y) can be; the paper's `+ log M` read-out of softmax ignores the prior.",
         mi_markdown(records),
+        *([duplicates_markdown(duplicates)] if duplicates else []),
     ])
     return markdown, csv_records(records)

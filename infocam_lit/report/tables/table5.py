@@ -30,6 +30,7 @@ from infocam_lit.report.runs import (
     seconds_text,
     wall_time,
 )
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 
 LOSSES = ("sigmoid", "pc_sigmoid")
 MAPS = {"cam": "CAM", "infocam": "infoCAM"}
@@ -170,7 +171,8 @@ def _labelled(parts: list[tuple[str, list[list[str]], list[dict]]], columns: lis
 
 
 def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
-    runs = [run for run in runs if not run.failed and run.config.get("experiment_name") == "double_mnist"]
+    runs, duplicates = one_run_per_seed([run for run in runs if not run.failed
+                                         and run.config.get("experiment_name") == "double_mnist"])
     if not runs:
         return None
     # the losses side by side within one configuration, as Table 5 compares them
@@ -197,5 +199,6 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         "the exact two-sided Wilcoxon signed-rank test over the runs, which pair the two maps (its floor: 0.25 "
         "for 3 runs, 0.0625 for 5).",
         loc_table,
+        *([duplicates_markdown(duplicates)] if duplicates else []),
     ])
     return markdown, digit_records + loc_records

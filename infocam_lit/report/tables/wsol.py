@@ -32,6 +32,7 @@ from infocam_lit.report.tables.wsol_groups import (
     by_dataset,
     config_field,
     dataset_metrics,
+    duplicates_note,
     grouped_metrics,
     grouped_runs,
     metric_values,
@@ -116,11 +117,10 @@ def table4(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
     centre = centre_note(runs, list(by_dataset(groups)), EXPERIMENTS)
     comparisons, comparison_records = comparison_table(group_runs, centre)
     statements = "\n".join(group_statement(key, group) for key, group in group_runs.items())
-    markdown = "\n\n".join(["### Table 4: localisation (%, mean ± std over seeds)", note,
-                             markdown_table(*with_config(columns, rows, keys)),
-                             "#### Table 4: infoCAM against CAM, and every map against the centre baseline "
-                             "(paired by seed and by image)",
-                             comparisons, statements])
+    markdown = "\n\n".join(filter(None, [
+        "### Table 4: localisation (%, mean ± std over seeds)", note, markdown_table(*with_config(columns, rows, keys)),
+        "#### Table 4: infoCAM against CAM, and every map against the centre baseline (paired by seed and by image)",
+        comparisons, statements, duplicates_note(runs)]))
     return markdown, _records(groups, "4", MAPS) + comparison_records
 
 
@@ -150,7 +150,8 @@ def _table67(runs: list[Run], experiment: str, number: str) -> tuple[str, list[d
     note = ("GT-known / Top-1 Loc at the paper's τ = `cam.threshold`, and at the τ chosen on the validation half "
             "(val τ). " + baseline_note(groups)).strip()
     table = markdown_table(*with_config(columns, rows, keys))
-    return "\n\n".join([title, note, table]), _records(groups, number, MAPS)
+    duplicates = duplicates_note([run for run in runs if run.config.get("experiment_name") == experiment])
+    return "\n\n".join(filter(None, [title, note, table, duplicates])), _records(groups, number, MAPS)
 
 
 def table6(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]] | None:
@@ -184,8 +185,9 @@ def table8(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict]
                "paper GT-known / Top-1", "GT-known Loc (val τ)", "MaxBoxAccV2"]
     note = ("Each variant's GT-known / Top-1 Loc at the paper's τ = `cam.threshold`, at the τ chosen on the "
             "validation half (val τ), and MaxBoxAccV2. " + baseline_note(groups)).strip()
-    markdown = "\n\n".join(["### Table 8: region and subtraction ablation (%, every variant from the same runs)",
-                            note, markdown_table(*with_config(columns, rows, keys))])
+    markdown = "\n\n".join(filter(None, [
+        "### Table 8: region and subtraction ablation (%, every variant from the same runs)", note,
+        markdown_table(*with_config(columns, rows, keys)), duplicates_note(runs)]))
     return markdown, _records(groups, "8", tuple(ABLATION_MAPS))
 
 
@@ -208,5 +210,6 @@ def table_wsolevaluation(runs: list[Run], out: Path, link_from: Path) -> tuple[s
     columns = ["dataset", "architecture", "ADL", "loss", "map", "runs", "MaxBoxAccV2", "wsolevaluation (published)"]
     note = ("CUB's whole official test split (5,794 images), threshold step 0.001, `cam.box_convention="
             "wsolevaluation` (its evaluator's computation exactly); published: CAM with softmax, Choe et al.")
-    return "\n\n".join(["### MaxBoxAccV2 as wsolevaluation measures it (%)", note,
-                          markdown_table(*with_config(columns, rows, keys))]), records
+    return "\n\n".join(filter(None, [
+        "### MaxBoxAccV2 as wsolevaluation measures it (%)", note, markdown_table(*with_config(columns, rows, keys)),
+        duplicates_note(runs, measured="wsolevaluation")])), records

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import yaml
 
-from infocam_lit.report.runs import Run, markdown_table
-from infocam_lit.report.tables.wsol_groups import EXPERIMENTS, Key, group_key, group_label, is_evaluate_run, protocol
+from infocam_lit.report.runs import Run, is_evaluate_run, markdown_table
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
+from infocam_lit.report.tables.wsol_groups import EXPERIMENTS, Key, group_key, group_label, protocol
 from infocam_lit.report.tables.wsol_paired import COMPARISON_COLUMNS, METHOD_NOTE, compare, map_side
 
 CONTROL_KEYS = ("cam.region_padding", "cam.region_mode", "cam.region_size")
@@ -58,15 +59,14 @@ def is_control(run: Run) -> bool:
 
 def setting_of(run: Run) -> Setting:
     cam = run.config["cam"]
-    return cam.get("region_padding", "zeros"), cam.get("region_mode", "same"), int(cam["region_size"])
+    return cam["region_padding"], cam["region_mode"], int(cam["region_size"])
 
 
 def control_runs(runs: list[Run]) -> dict[Key, dict[Setting, list[Run]]]:
-    """group -> setting -> its evaluations (one per checkpoint)."""
+    """group -> setting -> its evaluations (one per seed, `one_run_per_seed`)."""
     study: dict[Key, dict[Setting, list[Run]]] = defaultdict(lambda: defaultdict(list))
-    for run in runs:
-        if is_control(run):
-            study[group_key(run.config)][setting_of(run)].append(run)
+    for run in one_run_per_seed([run for run in runs if is_control(run)])[0]:
+        study[group_key(run.config)][setting_of(run)].append(run)
     return {key: dict(settings) for key, settings in sorted(study.items())}
 
 
@@ -144,4 +144,5 @@ def section(runs: list[Run], out: Path, link_from: Path) -> tuple[str, list[dict
         ratio_lines += [line] if line else []
     if ratio_lines:
         parts += ["The subtraction's reach, per checkpoint (`test/class_weight_mean_ratio`):", "\n".join(ratio_lines)]
-    return "\n\n".join(parts), records
+    duplicates = duplicates_markdown(one_run_per_seed([run for run in runs if is_control(run)])[1])
+    return "\n\n".join(filter(None, [*parts, duplicates])), records

@@ -6,9 +6,9 @@ weights; the paper's values appear beside the first only.
 
 These tables hold training runs measured the project's way (SPEC §4.2, the test half); `evaluate.py`
 runs (re-evaluations of a checkpoint, e.g. the region-size study in region_size.py) are left out so
-no checkpoint counts twice. wsolevaluation's published MaxBoxAccV2 appears only in its own table,
-beside runs measured its way: `evaluate.py ... data.eval_split=official_test cam.threshold_step=0.001
-cam.box_convention=wsolevaluation`."""
+no checkpoint counts twice, and a group pools one run per seed (seeds.py). wsolevaluation's published
+MaxBoxAccV2 appears only in its own table, beside runs measured its way: `evaluate.py ...
+data.eval_split=official_test cam.threshold_step=0.001 cam.box_convention=wsolevaluation`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from infocam_lit.report.configs import config_record, configurations, insert_config_column
-from infocam_lit.report.runs import Run
+from infocam_lit.report.runs import Run, is_evaluate_run
+from infocam_lit.report.seeds import duplicates_markdown, one_run_per_seed
 
 EXPERIMENTS = {"wsol_cub": "CUB", "wsol_tiny": "Tiny-ImageNet"}
 MAPS = ("cam", "infocam", "infocam_plus")
@@ -41,25 +42,23 @@ def net_name(net: dict) -> str:
 
 def architecture(net: dict) -> str:
     """The architecture as trained: "resnet50" from ImageNet weights (torchvision's, or a local copy of them
-    given as a file), "resnet50 (from scratch)" from random weights. Runs made before the key existed were
-    all pretrained. The paper's values are keyed by the plain name, so a from-scratch group never meets them."""
+    given as a file), "resnet50 (from scratch)" from random weights. Every WSOL network's schema has had
+    `pretrained` since the first WSOL runs (false for small_gap_cnn, which has no ImageNet weights), so a
+    resolved config always says; a network with no such setting has no weights to start from. The paper's
+    values are keyed by the plain name, so a from-scratch group never meets them."""
     name = net_name(net)
-    return name if net.get("pretrained", True) else f"{name} (from scratch)"
-
-
-def is_evaluate_run(config: dict) -> bool:
-    """A re-evaluation of a trained checkpoint by evaluate.py (its config names the task), not a training run."""
-    return config.get("task_name") == "evaluate"
+    return name if net.get("pretrained") else f"{name} (from scratch)"
 
 
 def protocol(config: dict) -> str:
     """How a run measured its test metrics: "infocam_lit" (SPEC §4.2 on the test half), "wsolevaluation"
     (its MaxBoxAccV2 exactly, CUB's whole official test split, threshold step 0.001) or "other"."""
-    cam, data = config.get("cam") or {}, config.get("data") or {}
-    convention, split = cam.get("box_convention", "infocam_lit"), data.get("eval_split", "test")
-    if convention == "infocam_lit" and split == "test":
+    cam = config["cam"]
+    # only CUB's data has the choice (data.eval_split); Tiny-ImageNet's scores its test half, as CUB's default
+    official_split = config["data"].get("eval_split") == "official_test"
+    if cam["box_convention"] == "infocam_lit" and not official_split:
         return "infocam_lit"
-    if convention == "wsolevaluation" and split == "official_test" and cam.get("threshold_step") == 0.001:
+    if cam["box_convention"] == "wsolevaluation" and official_split and cam["threshold_step"] == 0.001:
         return "wsolevaluation"
     return "other"
 
@@ -67,7 +66,7 @@ def protocol(config: dict) -> str:
 def group_key(config: dict) -> Key:
     """A run's group from its config, before any split by configuration."""
     net = config["model"]["net"]
-    return Key(config["experiment_name"], architecture(net), bool(net.get("adl", False)), config["loss"]["name"])
+    return Key(config["experiment_name"], architecture(net), bool(net["adl"]), config["loss"]["name"])
 
 
 def group_label(key: Key) -> str:
@@ -76,17 +75,24 @@ def group_label(key: Key) -> str:
     return label + (f", `{key.config}`" if key.config else "")
 
 
+def measured_runs(runs: list[Run], measured: str = "infocam_lit") -> list[Run]:
+    """The finished WSOL runs measured by `measured` (see `protocol`). The project's tables take training runs
+    only: an evaluate run re-measures a checkpoint a training run already reports. Runs measured
+    wsolevaluation's way are evaluate runs by construction."""
+    return [run for run in runs if not run.failed and run.config.get("experiment_name") in EXPERIMENTS
+            and protocol(run.config) == measured and not (measured == "infocam_lit" and is_evaluate_run(run.config))]
+
+
+def duplicates_note(runs: list[Run], measured: str = "infocam_lit") -> str:
+    """The duplicates `grouped_runs` leaves out, listed under a table ("" when there are none)."""
+    return duplicates_markdown(one_run_per_seed(measured_runs(runs, measured))[1])
+
+
 def grouped_runs(runs: list[Run], measured: str = "infocam_lit") -> dict[Key, list[Run]]:
-    """(experiment, architecture, ADL, loss) -> its finished runs (one per seed) measured by `measured`
-    (see `protocol`). The project's tables take training runs only: an evaluate run re-measures a checkpoint
-    a training run already reports. Runs measured wsolevaluation's way are evaluate runs by construction.
+    """(experiment, architecture, ADL, loss) -> its runs measured by `measured` (`measured_runs`), one per seed.
     A setting whose runs differ in more than the seed and the loss is split by configuration (Key.config)."""
     settings: dict[tuple, list[Run]] = defaultdict(list)  # (experiment, architecture, ADL) -> its runs, every loss
-    for run in runs:
-        if run.failed or run.config.get("experiment_name") not in EXPERIMENTS or protocol(run.config) != measured:
-            continue
-        if measured == "infocam_lit" and is_evaluate_run(run.config):
-            continue
+    for run in one_run_per_seed(measured_runs(runs, measured))[0]:
         settings[group_key(run.config)[:3]].append(run)
     groups: dict[Key, list[Run]] = defaultdict(list)
     for setting, setting_runs in settings.items():

@@ -34,6 +34,7 @@ from infocam_lit.report.paired_stats import (
     wilcoxon_signed_rank_exact,
 )
 from infocam_lit.report.runs import Run
+from infocam_lit.report.seeds import trained_run_name
 from infocam_lit.run.run_files import PER_IMAGE_FILE, read_per_image
 
 RESAMPLES, BOOTSTRAP_SEED = 10_000, 0
@@ -52,15 +53,6 @@ METHOD_NOTE = (
     "per test set: one-sample tests of the map's per-seed values against it, and image by image against its "
     "own hits."
 )
-
-
-def trained_run_name(run: Run) -> str:
-    """The trained run behind a run: its own folder's name for a training run; for an evaluation, the folder
-    of the checkpoint it read (<run>/checkpoints/best.ckpt or a slim <run>/model.ckpt)."""
-    if run.config.get("task_name") != "evaluate":
-        return run.folder.name
-    checkpoint = Path(run.config["ckpt_path"])
-    return (checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent).name
 
 
 _PER_IMAGE_CACHE: dict[Path, dict] = {}
