@@ -145,26 +145,40 @@ def compute_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Te
         raise ValueError(f"method={method!r} is not known; valid: {', '.join(METHODS)}")
     if region_size < 1:
         raise ValueError(f"region_size must be >= 1, got {region_size}")
-    num_classes = weight.shape[0]
-    if method == "cam":
-        effective = weight[classes]
-    elif method == "infocam":
-        if num_classes < 2:
-            raise ValueError("infoCAM needs at least two classes")
-        effective = (num_classes * weight[classes] - weight.sum(0)) / (num_classes - 1)
-    elif plus_mode == "legacy":
-        if logits is None:
-            raise ValueError("plus_mode='legacy' needs the logits (the lowest-logit class is subtracted)")
-        effective = weight[classes] - weight[logits.argmin(1)]
-    elif plus_mode == "paper":
-        all_maps = region_sum(torch.einsum("bkhw,mk->bmhw", features, weight.to(features.dtype)),
-                              region_size, region_mode, region_padding)
-        own = all_maps.gather(1, classes.view(-1, 1, 1, 1).expand(-1, 1, *all_maps.shape[-2:])).squeeze(1)
-        return own - all_maps.min(1).values
-    else:
-        raise ValueError(f"plus_mode={plus_mode!r} is not known; valid: {', '.join(PLUS_MODES)}")
+    if method == "infocam_plus" and plus_mode == "paper":
+        return _infocam_plus_maps(features, weight, classes, region_size, region_mode, region_padding)
+    effective = _effective_weights(weight, classes, method, plus_mode, logits)
     return region_sum(_weighted_map(features, effective).unsqueeze(1), region_size, region_mode,
                       region_padding).squeeze(1)
+
+
+def _effective_weights(weight: torch.Tensor, classes: torch.Tensor, method: str, plus_mode: str,
+                       logits: torch.Tensor | None) -> torch.Tensor:
+    """(B, K): the weights whose map is the method's before the region sum (a map is linear in its weights):
+    CAM's class weight, infoCAM's class weight less the other classes' mean, or legacy infoCAM+'s class weight
+    less the lowest-logit class's."""
+    num_classes = weight.shape[0]
+    if method == "cam":
+        return weight[classes]
+    if method == "infocam":
+        if num_classes < 2:
+            raise ValueError("infoCAM needs at least two classes")
+        return (num_classes * weight[classes] - weight.sum(0)) / (num_classes - 1)
+    if plus_mode == "legacy":
+        if logits is None:
+            raise ValueError("plus_mode='legacy' needs the logits (the lowest-logit class is subtracted)")
+        return weight[classes] - weight[logits.argmin(1)]
+    raise ValueError(f"plus_mode={plus_mode!r} is not known; valid: {', '.join(PLUS_MODES)}")
+
+
+def _infocam_plus_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor, region_size: int,
+                       region_mode: str, region_padding: str) -> torch.Tensor:
+    """infoCAM+ as the paper defines it (Eq. 15): the class's region sum less the lowest region sum of any
+    class at each location, so every class's map is needed."""
+    all_maps = region_sum(torch.einsum("bkhw,mk->bmhw", features, weight.to(features.dtype)),
+                          region_size, region_mode, region_padding)
+    own = all_maps.gather(1, classes.view(-1, 1, 1, 1).expand(-1, 1, *all_maps.shape[-2:])).squeeze(1)
+    return own - all_maps.min(1).values
 
 
 def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor,

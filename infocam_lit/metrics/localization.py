@@ -35,9 +35,11 @@ class LocalizationAccuracy(Metric):
     Args:
         iou_threshold: the IoU with a ground-truth box that counts as localised (0.5).
 
-    update(pred_boxes (B, 4), gt_boxes (B, K, 4), gt_count (B,) real GT boxes, top1_correct (B,));
-    compute() returns gt_known_loc (IoU >= iou_threshold with a GT box) and top1_loc (that, and the
-    top-1 class correct), fractions of the images seen.
+    update(pred_boxes (B, 4), gt_boxes (B, K, 4), gt_count (B,) real GT boxes, top1_correct (B,)).
+
+    Returns:
+        compute(): {"gt_known_loc": IoU >= iou_threshold with a GT box, "top1_loc": that and the top-1 class
+        correct}, each a 0-d tensor, the fraction of the images seen.
 
     Example:
         >>> metric = LocalizationAccuracy()
@@ -224,6 +226,11 @@ class MaxBoxAccV2(ThresholdSweep):
         threshold_step: the spacing of the threshold grid 0, step, ... below 1.
         iou_thresholds: the IoU levels delta averaged into maxboxacc_v2.
         box_convention: "infocam_lit" or "wsolevaluation".
+
+    Returns:
+        compute(): {"maxboxacc_iou30", "maxboxacc_iou50", "maxboxacc_iou70": the best box accuracy over the
+        thresholds at each IoU level; "best_tau_iou30", ...: the threshold that gave it; "maxboxacc_v2": their
+        mean}, 0-d tensors, accuracies as fractions of the maps seen.
 
     Example:
         >>> maps = torch.zeros(1, 8, 8)

@@ -205,6 +205,8 @@ def _trainer_debug_settings(trainer: dict) -> list[str]:
     found = {}
     if trainer.get("fast_dev_run"):
         found["fast_dev_run"] = trainer["fast_dev_run"]
+    if trainer.get("detect_anomaly"):  # debug=default: one epoch, anomaly detection on
+        found["detect_anomaly"] = True
     for key in DEBUG_LIMITS:
         value = trainer.get(key)
         if value is not None and not (isinstance(value, float) and value == 1.0):

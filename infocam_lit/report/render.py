@@ -28,10 +28,11 @@ sorted order pooled. Debug runs (trainer.fast_dev_run, a limit_*_batches other t
 trained with) are left out of every table and listed under it; `--include-debug`
 takes them in (and lists them as included).
 
-`--readme README.md` replaces, for each table rendered, the block between
-`<!-- results:<name> -->` and `<!-- /results:<name> -->` there. `--check` (with
---readme) writes nothing: it renders into a temporary folder and exits 1 when a
-README block differs from what the runs give, showing the difference.
+`--readme docs/RESULTS.md` replaces, for each table rendered, the block between
+`<!-- results:<name> -->` and `<!-- /results:<name> -->` there (figure links
+relative to that file). `--check` (with --readme) writes nothing: it renders into
+a temporary folder and exits 1 when a block differs from what the runs give,
+showing the difference.
 """
 
 from __future__ import annotations
@@ -216,9 +217,10 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs_dir", type=Path, help="a sweep folder, or a results folder of table sub-folders")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: runs_dir)")
-    parser.add_argument("--readme", type=Path, default=None, help="README whose results blocks to replace")
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="the markdown file whose results blocks to replace (docs/RESULTS.md)")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when a README block differs from what the runs give")
+                        help="write nothing; exit 1 when a results block differs from what the runs give")
     parser.add_argument("--include-debug", action="store_true",
                         help="take runs made with a debug setting (fast_dev_run, limit_*_batches, overfit_batches) "
                              "into the tables; they are listed as included")
@@ -229,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no run folders (with .hydra/) under {args.runs_dir}")
     if args.check:
         if args.readme is None:
-            raise SystemExit("--check compares README blocks: give --readme README.md")
+            raise SystemExit("--check compares a file's results blocks: give --readme docs/RESULTS.md")
         raise SystemExit(check_readme(args.runs_dir, args.readme, args.include_debug))
 
     out = args.out or args.runs_dir

@@ -17,6 +17,7 @@ from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.hparams import to_plain
 from infocam_lit.run.artifacts import TestArtifact
+from infocam_lit.run.errors import RunRefused
 from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.prepare import prepare_once_per_node
 from infocam_lit.run.progress import progress_callbacks
@@ -95,10 +96,10 @@ def module_from_checkpoint(module_class: type, checkpoint: dict, arguments: dict
 def require_contracts(module, datamodule) -> None:
     """The run layer reads what these bases declare: say so plainly when a config names other classes."""
     if not isinstance(module, ExperimentModule):
-        raise TypeError(f"model._target_ must name a subclass of {ExperimentModule.__module__}.ExperimentModule, "
+        raise RunRefused(f"model._target_ must name a subclass of {ExperimentModule.__module__}.ExperimentModule, "
                         f"not {type(module).__module__}.{type(module).__name__}")
     if datamodule is not None and not isinstance(datamodule, ExperimentDataModule):
-        raise TypeError(f"data._target_ must name a subclass of {ExperimentDataModule.__module__}."
+        raise RunRefused(f"data._target_ must name a subclass of {ExperimentDataModule.__module__}."
                         f"ExperimentDataModule, not {type(datamodule).__module__}.{type(datamodule).__name__}")
 
 

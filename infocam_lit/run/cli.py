@@ -18,21 +18,13 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
+from infocam_lit.run.errors import EXPECTED_ERRORS, RunRefused
 from infocam_lit.run.help_text import config_dir
-from infocam_lit.run.jobs import RunRefused, record_failure, refuse, remove_if_set_up_only
+from infocam_lit.run.jobs import record_failure, refuse, remove_if_set_up_only
+from infocam_lit.run.resolvers import register_resolvers
 from infocam_lit.run.restore import with_checkpoint_experiment
 from infocam_lit.run.run_files import FAILED_FILE
-from infocam_lit.run.schema import ConfigError, register_configs
-
-
-def expected_errors() -> tuple[type[Exception], ...]:
-    """Errors whose message says all a user needs (a wrong value, a missing or corrupt dataset, weights
-    that cannot be had, a checkpoint that does not fit): one message and exit status 1, no traceback."""
-    from infocam_lit.data.idx import DatasetError
-    from infocam_lit.nets.pretrained import PretrainedWeightsError
-
-    return ConfigError, DatasetError, PretrainedWeightsError
-
+from infocam_lit.run.schema import register_configs
 
 # Hydra plugins: (config group, option) -> (the plugin's module, the extra of infocam_lit that installs it)
 OPTUNA = ("hydra_plugins.hydra_optuna_sweeper", "optuna")
@@ -90,10 +82,13 @@ def suggesting_keys() -> Iterator[None]:
     """Hydra reports a composition error itself and exits (hydra._internal.utils.run_and_report, its only
     seam), so an unknown key with a close valid one, or a value of the wrong type, is caught before that,
     around the function Hydra reports on: its one line, exit status 1. Other errors, or HYDRA_FULL_ERROR=1,
-    go on to Hydra."""
+    go on to Hydra. A Hydra release without that private seam gets its own messages: nothing is patched."""
     import hydra._internal.utils as hydra_utils
 
-    report = hydra_utils.run_and_report
+    report = getattr(hydra_utils, "run_and_report", None)
+    if not callable(report):
+        yield
+        return
 
     def suggesting(func):
         try:
@@ -118,6 +113,7 @@ def _run_hydra(config_name: str, task) -> None:
     expected error prints its message and exits with status 1; its traceback goes to failed.txt in
     the run folder (and to the terminal too with HYDRA_FULL_ERROR=1, as Hydra's own errors do)."""
     register_configs()
+    register_resolvers()
     problem = missing_plugin(sys.argv[1:])
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
@@ -127,13 +123,14 @@ def _run_hydra(config_name: str, task) -> None:
     def main(cfg: DictConfig):
         try:
             return task(cfg)  # a sweeper may read it: the value of optimized_metric
-        except expected_errors() as error:
+        except EXPECTED_ERRORS as error:
             if os.environ.get("HYDRA_FULL_ERROR") == "1":
                 raise
-            if isinstance(error, RunRefused):
-                refuse(error)  # it never started: its folder stays as it was
             output_dir = Path(cfg.paths.output_dir)
-            if remove_if_set_up_only(output_dir, HydraConfig.get().job.name):
+            removed = remove_if_set_up_only(output_dir, HydraConfig.get().job.name)
+            if isinstance(error, RunRefused):
+                refuse(error)  # it never started: nothing is recorded, and a folder it made is gone again
+            if removed:
                 print(f"Error: {error}\n(HYDRA_FULL_ERROR=1 prints the traceback)", file=sys.stderr)
                 sys.exit(1)
             record_failure(output_dir, error)

@@ -18,17 +18,19 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from infocam_lit.run.run_files import CONFIG_FILE, FAILED_FILE, METRICS_FILE, PREDICTIONS_FILE, failure_summary
-from infocam_lit.run.schema import ConfigError
+from infocam_lit.run.errors import RunRefused
+from infocam_lit.run.preflight import check_optimized_metric
+from infocam_lit.run.run_files import (
+    CONFIG_FILE,
+    FAILED_FILE,
+    LAST_CHECKPOINT,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    failure_summary,
+)
 from infocam_lit.run.search_study import prepare_search
 
 log = logging.getLogger(__name__)
-LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
-
-
-class RunRefused(ConfigError):
-    """A run refused before it started (its folder holds work, or the sweep cannot run as asked): it
-    is no failure of a run, so nothing is written (no failed.txt) and the folder stays as it was."""
 
 
 def refuse(error: RunRefused) -> None:
@@ -149,8 +151,6 @@ class RefuseBeforeStart(Callback):
     axis over trainer.devices is only known per job)."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        from infocam_lit.run.preflight import check_optimized_metric  # it imports this module, through search.py
-
         task = config.get("task_name", "train")
         try:
             folder = planned_run_dir(config)
@@ -166,8 +166,6 @@ class RefuseBeforeStart(Callback):
             refuse(error)
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        from infocam_lit.run.preflight import check_optimized_metric  # it imports this module, through search.py
-
         try:
             check_optimized_metric(config)
             refuse_multirun_with_ddp(config.trainer, str(config.hydra.launcher.get("_target_", "")))

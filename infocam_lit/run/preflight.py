@@ -36,6 +36,7 @@ def validate_config(cfg: DictConfig) -> None:
         check_optimizer(cfg.model)
     if cfg.get("trainer") is not None:
         check_precision(cfg.trainer)
+        check_accelerator(cfg.trainer)
         check_trainer_arguments(cfg.trainer)
     if cfg.get("tags") is not None:  # a string would become one W&B tag per letter
         tags = OmegaConf.to_container(cfg.tags) if isinstance(cfg.tags, ListConfig) else cfg.tags
@@ -90,6 +91,16 @@ def check_added_top_level_keys(overrides: list[str], groups: set[str]) -> None:
             raise ConfigError(f"{override.input_line} adds a top-level key that nothing reads; set one of the keys "
                               f"the config has (python {{train,evaluate,predict}}.py --cfg job lists them), or choose "
                               f"an option of a config group: {', '.join(sorted(groups))}")
+
+
+def check_accelerator(trainer: DictConfig) -> None:
+    """trainer=mps (or trainer.accelerator=mps) on a machine without Apple's Metal backend: one line before any
+    work (Lightning would stop with its own error when the trainer is built)."""
+    import torch
+
+    if str(trainer.get("accelerator")) == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("trainer.accelerator=mps needs Apple's Metal (MPS) backend, which this machine lacks "
+                          "(torch.backends.mps.is_available() is False); use trainer=cpu, or trainer=gpu on CUDA")
 
 
 def check_precision(trainer: DictConfig) -> None:

@@ -22,6 +22,7 @@ TIMING_FILE = "timing.json"  # wall time of the run, summed over its invocations
 PER_IMAGE_FILE = "per_image.csv.gz"  # one row per test image: index, image, then the task family's columns
 PREDICTIONS_FILE = "predictions.json"  # predict.py's results
 CONFIG_FILE = "config.yaml"  # the run's resolved config, its task_name among it
+LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"  # every epoch's, which a resumed run starts from
 
 
 @rank_zero_only

@@ -16,10 +16,9 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from infocam_lit.modules.hparams import to_plain
-from infocam_lit.run.help_text import help_text
 
 NOT_RESULT_KEYS = (
     "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "hparams_search", "optimized_metric", "logger", "tags",
@@ -82,21 +81,6 @@ def checkpoint_label(ckpt_path: str | None) -> str:
 def evaluate_job_folder(ckpt_path: str | None, overrides) -> str:
     """An evaluate sweep's job folder: `<checkpoint label>/<key of the job's overrides>`."""
     return f"{checkpoint_label(ckpt_path)}/{run_key(overrides)}"
-
-
-def register_resolvers() -> None:
-    """The resolvers of conf/hydra/default.yaml (${infocam.run_key:...}, ${infocam.run_folder:...},
-    ${infocam.sweep_folder:...}) and of conf/evaluate.yaml and conf/predict.yaml
-    (${infocam.checkpoint_experiment:...}, ${infocam.evaluate_job:...}), and --help's text (${infocam.help:...})."""
-    from infocam_lit.run.restore import checkpoint_experiment
-
-    for name, function in (("infocam.run_key", run_key), ("infocam.run_folder", run_folder_name),
-                           ("infocam.sweep_folder", sweep_folder_name),
-                           ("infocam.evaluate_job", evaluate_job_folder),
-                           ("infocam.checkpoint_experiment", checkpoint_experiment),
-                           ("infocam.help", help_text)):
-        if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, function)
 
 
 def run_name(cfg: DictConfig) -> str:

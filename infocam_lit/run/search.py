@@ -15,14 +15,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from infocam_lit.run.jobs import LAST_CHECKPOINT, RunRefused
-from infocam_lit.run.run_files import read_metrics
+from infocam_lit.run.errors import UnknownObjective
+from infocam_lit.run.run_files import LAST_CHECKPOINT, read_metrics
 from infocam_lit.run.run_record import read_checkpoint
-
-
-class UnknownObjective(RunRefused):
-    """optimized_metric names no value of the run. A mistake in the command, not a failure of the run (its
-    metrics.json stands), so no failed.txt is written, and a search stops at once: every trial would fail alike."""
 
 
 def objective(cfg: DictConfig, metrics: dict[str, float], monitor: str | None, best_score) -> float | None:

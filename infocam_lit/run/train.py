@@ -11,8 +11,8 @@ from omegaconf import DictConfig
 
 from infocam_lit.run.artifacts import finish
 from infocam_lit.run.build import build_data, build_module, build_trainer, config_callbacks, write_run_config
+from infocam_lit.run.errors import RunRefused
 from infocam_lit.run.jobs import (
-    RunRefused,
     clear_failure,
     in_multirun,
     is_finished,

@@ -4,12 +4,14 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf, open_dict
 
+from infocam_lit.run.resolvers import register_resolvers
 from infocam_lit.run.schema import register_configs
 from tests.helpers.paths import ROOT
 
 CONF = ROOT / "conf"
 
 register_configs()
+register_resolvers()
 
 
 def compose_train(*overrides, config_name="train"):

@@ -17,6 +17,7 @@ from infocam_lit.modules.mine import MINEModule
 from infocam_lit.modules.multilabel import MultiLabelLocalizationModule
 from infocam_lit.modules.wsol import WSOLModule
 from infocam_lit.run.build import require_contracts
+from infocam_lit.run.errors import RunRefused
 from tests.helpers.datamodules import datamodule
 
 DATAMODULES = [GMMDataModule, MNISTDataModule, DoubleMNISTDataModule, CUBClassificationDataModule,
@@ -58,8 +59,8 @@ def test_a_test_split_is_named_test_without_a_datamodule_of_ours():
 
 def test_classes_without_the_contracts_get_a_clear_error():
     data = ExperimentDataModule()
-    with pytest.raises(TypeError, match="model._target_ must name a subclass of infocam_lit.modules.base"):
+    with pytest.raises(RunRefused, match="model._target_ must name a subclass of infocam_lit.modules.base"):
         require_contracts(pl.LightningModule(), data)
-    with pytest.raises(TypeError, match="data._target_ must name a subclass of infocam_lit.data.base"):
+    with pytest.raises(RunRefused, match="data._target_ must name a subclass of infocam_lit.data.base"):
         require_contracts(ExperimentModule(), pl.LightningDataModule())
     require_contracts(ExperimentModule(), data)

@@ -443,3 +443,19 @@ def test_the_overrides_a_checkpoint_was_not_trained_with_are_named(tmp_path):
         "data.imbalanced=false, model=mine, +model.net.extra=1 (trained with data.imbalanced=true)"
     assert overrides_unlike_checkpoint(str(path), ["seed=1"]) == ""
     assert overrides_unlike_checkpoint(str(tmp_path / "absent.ckpt"), ["data.dim=10"]) == ""
+
+
+def test_the_one_line_errors_need_hydras_private_seam_and_do_without_it(monkeypatch):
+    """cli.suggesting_keys wraps hydra._internal.utils.run_and_report; a Hydra release without it keeps its own
+    messages (nothing patched, nothing broken)."""
+    import hydra._internal.utils as hydra_utils
+
+    from infocam_lit.run.cli import suggesting_keys
+
+    original = hydra_utils.run_and_report
+    with suggesting_keys():
+        assert hydra_utils.run_and_report is not original  # wrapped while Hydra runs
+    assert hydra_utils.run_and_report is original
+    monkeypatch.delattr(hydra_utils, "run_and_report")
+    with suggesting_keys():
+        assert not hasattr(hydra_utils, "run_and_report")

@@ -1,4 +1,4 @@
-"""debug=fdr|limit|overfit|profiler: quick runs under outputs/debug/<experiment>/ with W&B off, each with a
+"""debug=default|fdr|limit|overfit|profiler: quick runs under outputs/debug/<experiment>/ with W&B off, each with a
 trainer setting that keeps it out of every report table; the default run is untouched by the group."""
 
 from pathlib import Path
@@ -19,7 +19,7 @@ def resolved(cfg) -> dict:
 
 
 def test_every_debug_option_is_tested():
-    assert DEBUG_OPTIONS == ["fdr", "limit", "overfit", "profiler"]
+    assert DEBUG_OPTIONS == ["default", "fdr", "limit", "overfit", "profiler"]
 
 
 @pytest.mark.parametrize("option", DEBUG_OPTIONS)
@@ -41,6 +41,8 @@ def test_debug_settings_win_over_the_experiments():
     overfit = compose_train("debug=overfit")  # mi_gmm stops early by default: here every epoch runs
     assert overfit.trainer.overfit_batches == 1 and overfit.callbacks.early_stopping is None
     assert compose_train("debug=fdr").trainer.fast_dev_run is True
+    default = compose_train("experiment=mnist", "debug=default").trainer
+    assert (default.max_epochs, default.accelerator, default.devices, default.detect_anomaly) == (1, "cpu", 1, True)
     profiler = compose_train("debug=profiler").trainer
     assert profiler.max_epochs == 1 and profiler.profiler._target_ == "pytorch_lightning.profilers.SimpleProfiler"
 

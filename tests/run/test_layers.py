@@ -97,3 +97,92 @@ def test_the_public_api_is_the_layers_objects():
     for name, module in PUBLIC_API.items():
         assert getattr(infocam_lit, name) is getattr(importlib.import_module(f"infocam_lit.{module}"), name), name
     assert set(infocam_lit.__all__) == set(PUBLIC_API)
+
+
+# ----------------------------------------------------------------------------- no import cycles
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(files: list[Path], root: Path = ROOT) -> dict[str, set[str]]:
+    """module -> the package modules it imports, at any depth (lazy imports included), with the packages whose
+    __init__ such an import runs first; a module's own ancestors are left out (Python runs them before it)."""
+    modules = {module_name(path, root): path for path in files}
+
+    def known(name: str) -> str | None:  # `from a.b import c` names module a.b.c, or an object of a.b
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in modules.items():
+        own_ancestors = {module.rsplit(".", k)[0] for k in range(1, module.count(".") + 1)}
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for name in names:
+                target = known(name)
+                while target and target != module and target not in own_ancestors:
+                    edges.add(target)
+                    target = known(target.rpartition(".")[0])
+        graph[module] = edges
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each a cycle of imports."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    assert cycles(import_graph(sorted(PACKAGE.rglob("*.py")))) == []
+
+
+def test_the_cycle_check_sees_a_cycle_closed_inside_a_function(tmp_path):
+    package = tmp_path / "infocam_lit" / "run"
+    package.mkdir(parents=True)
+    (package / "a.py").write_text("from infocam_lit.run.b import f\n")
+    (package / "b.py").write_text("def f():\n    from infocam_lit.run.a import g\n")
+    graph = import_graph(sorted(package.glob("*.py")), root=tmp_path)
+    assert cycles(graph) == [["infocam_lit.run.a", "infocam_lit.run.b"]]
+
+
+def test_no_function_is_longer_than_fifty_lines():
+    """Short functions that each say one thing: a longer one is split (a helper per step)."""
+    long = [f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for path in sorted(PACKAGE.rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 50]
+    assert long == []

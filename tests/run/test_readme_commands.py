@@ -1,5 +1,6 @@
-"""Every `python evaluate.py` and `python predict.py` command in README's code blocks runs as printed, through
-bash (so its quoting is tested too), with fixture checkpoints and data in place of its placeholders."""
+"""Every `python evaluate.py` and `python predict.py` command in the bash blocks of README.md and docs/ (USAGE,
+RESULTS, SPEED) runs as printed, through bash (so its quoting is tested too), with fixture checkpoints and data in
+place of its placeholders. The other commands of those blocks: tests/run/test_doc_commands.py."""
 
 import re
 import shlex
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.doc_commands import doc_commands
 from tests.helpers.fixture_data import make_cub, make_tiny_imagenet
 from tests.helpers.paths import ROOT
 from tests.helpers.runs import run_entry
@@ -18,24 +20,22 @@ CHECKPOINTS = ROOT / "tests" / "helpers" / "checkpoints"
 CKPT_VALUE = re.compile(r"""ckpt_path=("'[^']*'"|'[^']*'|\S+)""")
 
 
-def readme_commands() -> list[str]:
-    """The evaluate and predict commands of README's bash blocks: continuation lines joined, comments dropped,
-    an optional `[key=value]` kept as given."""
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = re.sub(r"\s+#.*$", "", line).strip()
-            if re.match(r"python (evaluate|predict)\.py ", line):
-                commands.append(re.sub(r"\[([^\]]*)\]", lambda m: "" if "..." in m.group(1) else m.group(1), line))
-    return commands
+def readme_commands() -> dict[str, str]:
+    """The evaluate and predict commands of the docs' bash blocks by where they are printed (continuation lines
+    joined, comments dropped, an optional `[key=value]` kept as given), but those that need a GPU."""
+    return {command.source: re.sub(r"\[([^\]]*)\]", lambda m: "" if "..." in m.group(1) else m.group(1), command.line)
+            for command in doc_commands()
+            if re.match(r"python (evaluate|predict)\.py ", command.line) and "GPU" not in command.needs}
 
 
 COMMANDS = readme_commands()
 
 
 def test_readme_has_the_commands_this_test_runs():
-    assert len(COMMANDS) >= 6 and any("predict.py" in c for c in COMMANDS)
-    assert any("official_test" in c for c in COMMANDS) and any(" -m " in c for c in COMMANDS)
+    commands = list(COMMANDS.values())
+    assert len(commands) >= 6 and any("predict.py" in c for c in commands)
+    assert any("official_test" in c for c in commands) and any(" -m " in c for c in commands)
+    assert {source.split(":")[0] for source in COMMANDS} >= {"docs/USAGE.md", "docs/RESULTS.md"}
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,9 @@ def as_run(command: str, fixtures: dict, out: Path) -> tuple[str, str]:
     return f"{command} paths.log_dir={out} logger=csv", kind
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=range(len(COMMANDS)))
-def test_each_readme_command_runs_as_printed(command, fixtures, tmp_path):
+@pytest.mark.parametrize("source", list(COMMANDS))
+def test_each_readme_command_runs_as_printed(source, fixtures, tmp_path):
+    command = COMMANDS[source]
     line, kind = as_run(command, fixtures, tmp_path / "out")
     result = subprocess.run(["bash", "-c", line], cwd=ROOT, capture_output=True, text=True, timeout=900,
                             env={"PYTHONWARNINGS": "ignore", "PATH": "/usr/bin:/bin", "WANDB_MODE": "offline",

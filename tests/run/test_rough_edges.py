@@ -72,3 +72,15 @@ def test_a_run_prints_no_known_noise_and_flags_a_summary_from_part_of_the_test_s
     assert run.config["checkpoint_run"]["trainer"]["limit_train_batches"] == 2
     assert debug_settings(run.config) == ["trained with trainer.limit_train_batches=2",
                                           "trained with trainer.limit_test_batches=1"]
+
+
+def test_mps_is_refused_in_one_line_where_absent(tmp_path):
+    import torch
+
+    if torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    result = run_entry("train.py", tmp_path / "run", "logger=csv", "trainer=mps", check=False)
+    assert one_error_line(result).startswith("Error: trainer.accelerator=mps needs Apple's Metal (MPS) backend")
+    wrong = run_entry("train.py", tmp_path / "run", "logger=csv", "trainer.accelerator=metal", check=False)
+    assert one_error_line(wrong) == ("Error: trainer.accelerator: metal unknown; valid: auto, cpu, gpu, cuda, mps, "
+                                     "tpu")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from hydra.core.config_store import ConfigStore
 
-from infocam_lit.run.run_key import register_resolvers
 from infocam_lit.run.schema.checks import ConfigError, require, require_known
 from infocam_lit.run.schema.data import DATA_SCHEMAS
 from infocam_lit.run.schema.maps import CamConfig, LossConfig
@@ -34,8 +33,7 @@ __all__ = ["ConfigError", "SCHEMAS", "register_configs", "require", "require_kno
 
 def register_configs() -> None:
     """Put the schemas into Hydra's ConfigStore, under schema/<group>/ so that they are not listed among a
-    group's options (called by the entry points), and the resolvers that name run folders."""
-    register_resolvers()
+    group's options (called by the entry points, beside run/resolvers.py's register_resolvers)."""
     store = ConfigStore.instance()
     for group, schemas in SCHEMAS.items():
         for name, node in schemas.items():

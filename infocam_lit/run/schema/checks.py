@@ -1,10 +1,8 @@
-"""The error a config value out of range raises, and the checks that raise it."""
+"""The checks that raise ConfigError (run/errors.py) for a config value out of range."""
 
 from __future__ import annotations
 
-
-class ConfigError(ValueError):
-    """A config value is out of its valid range; the message names the key."""
+from infocam_lit.run.errors import ConfigError
 
 
 def require(condition: bool, key: str, rule: str, value) -> None:

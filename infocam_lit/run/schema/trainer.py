@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from infocam_lit.run.schema.checks import require
+from infocam_lit.run.schema.checks import require, require_known
+
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")  # Lightning's accelerator names
 
 
 @dataclass
@@ -42,6 +44,7 @@ class TrainerConfig:
     enable_progress_bar: bool = True  # a bar on a terminal (one line per epoch elsewhere); false: never a bar
 
     def __post_init__(self) -> None:
+        require_known("trainer.accelerator", [self.accelerator], ACCELERATORS)
         require(self.max_epochs >= 1 or self.max_epochs == -1, "trainer.max_epochs", ">= 1 or -1", self.max_epochs)
         require(self.num_nodes >= 1, "trainer.num_nodes", ">= 1", self.num_nodes)
         require(self.accumulate_grad_batches >= 1, "trainer.accumulate_grad_batches", ">= 1",
