@@ -12,7 +12,6 @@ import sys
 import traceback
 from pathlib import Path
 
-import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
@@ -28,6 +27,7 @@ from infocam_lit.run.run_files import (
     PREDICTIONS_FILE,
     failure_summary,
 )
+from infocam_lit.run.run_record import folder_record
 from infocam_lit.run.search_study import prepare_search
 
 log = logging.getLogger(__name__)
@@ -93,11 +93,7 @@ RUN_EVIDENCE = (METRICS_FILE, PREDICTIONS_FILE, str(LAST_CHECKPOINT), CONFIG_FIL
 
 def recorded_task(folder: Path) -> str | None:
     """The task (train, evaluate, predict) of the run in `folder`, as its config records it."""
-    for config_file in (folder / CONFIG_FILE, folder / ".hydra" / CONFIG_FILE):
-        if config_file.is_file():
-            config = yaml.safe_load(config_file.read_text()) or {}
-            return config.get("task_name") if isinstance(config, dict) else None
-    return None
+    return folder_record(folder).task
 
 
 def run_in_folder(folder: Path) -> str | None:
@@ -127,8 +123,7 @@ def refuse_occupied(folder: Path, task: str) -> None:
 
 def same_checkpoint(folder: Path, ckpt_path: str) -> bool:
     """Whether the run in `folder` tested the checkpoint `ckpt_path` (the same file, however the path is given)."""
-    config = yaml.safe_load((folder / CONFIG_FILE).read_text()) if (folder / CONFIG_FILE).is_file() else None
-    recorded = (config or {}).get("ckpt_path")
+    recorded = folder_record(folder).config.get("ckpt_path")
     return recorded is not None and Path(str(recorded)).expanduser().resolve() == Path(ckpt_path).expanduser().resolve()
 
 

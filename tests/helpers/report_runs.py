@@ -5,6 +5,14 @@ import json
 
 import yaml
 
+# the mixture runs' exact I(X;Y) (d = 5, imbalanced), and a mixture run's metrics around an estimate
+EXACT = 1.4449
+
+
+def gmm_metrics(estimate: float) -> dict:
+    return {"test/mi": estimate, "test/mi_se": 0.004, "test/mi_true": EXACT, "test/mi_mc": EXACT, "train/mi": 1.4,
+            "test/acc": 0.9, "test/acc_bayes_balanced": 0.91}
+
 
 def make_run(folder, config, metrics=None):
     (folder / ".hydra").mkdir(parents=True)

@@ -15,6 +15,7 @@ from infocam_lit.report.configs import debug_settings
 from infocam_lit.report.schema_defaults import with_schema_defaults
 from tests.helpers.report_runs import (
     classification_config,
+    gmm_metrics,
     make_evaluate_run,
     make_run,
     make_training_run,
@@ -24,13 +25,6 @@ from tests.helpers.report_runs import (
     training_config,
     wsol_metrics,
 )
-
-EXACT = 1.4449
-
-
-def gmm_metrics(estimate: float) -> dict:
-    return {"test/mi": estimate, "test/mi_se": 0.004, "test/mi_true": EXACT, "test/mi_mc": EXACT, "train/mi": 1.4,
-            "test/acc": 0.9, "test/acc_bayes_balanced": 0.91}
 
 
 def table_md(folder, *flags: str) -> str:

@@ -12,7 +12,9 @@ from infocam_lit import report
 from infocam_lit.report.configs import debug_settings, differing_keys, flatten
 from infocam_lit.report.render import TABLES, render_tables
 from tests.helpers.report_runs import (
+    EXACT,
     classification_config,
+    gmm_metrics,
     make_evaluate_run,
     make_run,
     mi_config,
@@ -21,13 +23,6 @@ from tests.helpers.report_runs import (
     training_config,
     wsol_metrics,
 )
-
-EXACT = 1.4449
-
-
-def gmm_metrics(estimate: float) -> dict:
-    return {"test/mi": estimate, "test/mi_se": 0.004, "test/mi_true": EXACT, "test/mi_mc": EXACT, "train/mi": 1.4,
-            "test/acc": 0.9, "test/acc_bayes_balanced": 0.91}
 
 
 def with_lr(config: dict, lr: float) -> dict:
