@@ -34,6 +34,8 @@ bench: install
 	$(PYTHON) benchmarks/mnist_loader.py
 	$(PYTHON) benchmarks/wsol_overhead.py
 	$(PYTHON) benchmarks/maxboxacc.py
+	$(PYTHON) benchmarks/boxes_one_threshold.py
+	OMP_NUM_THREADS=1 $(PYTHON) benchmarks/cpu_precision.py
 	$(PYTHON) benchmarks/box_conventions.py
 	$(PYTHON) benchmarks/held_out_tau.py
 	$(PYTHON) benchmarks/double_mnist_canvases.py

@@ -51,7 +51,7 @@ def lightning_epoch(loader, dm: GMMDataModule):
         warnings.filterwarnings("ignore")  # Lightning's advice (no validation loader, ...): not measured here
         module = ClassifierModule(net={"_target_": "infocam_lit.nets.mlp.mlp", "hidden_sizes": [100, 100, 100]},
                                   optimizer=ADAM, scheduler=None, loss=section(LossConfig, name="pc_softmax"),
-                                  channels_last=False, **dm.model_kwargs())
+                                  channels_last=False, compile=False, **dm.model_kwargs())
         trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
                              enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
         trainer.fit(module, train_dataloaders=loader)

@@ -43,8 +43,8 @@ def wsol(device: str, batch: int) -> None:
     cam = section(CamConfig, region_size=4)
     net = {"_target_": "infocam_lit.nets.wsol.resnet50", "pretrained": False}
     sgd = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.01}
-    module = WSOLModule(net, sgd, None, 10.0, section(LossConfig, name="softmax"), cam, False, 200, [1 / 200] * 200,
-                        224, None)
+    module = WSOLModule(net, sgd, None, 10.0, section(LossConfig, name="softmax"), cam, False, False, 200,
+                        [1 / 200] * 200, 224, None)
     module = module.to(device).eval()
     images = torch.randn(batch, 3, 224, 224, device=device)
     batch_dict = {"image": images, "label": torch.randint(0, 200, (batch,), device=device)}

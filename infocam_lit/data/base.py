@@ -31,6 +31,12 @@ class ExperimentDataModule(pl.LightningDataModule):
         the kinds in its `reference_kinds` beside its own test metrics."""
         return {}
 
+    def batch_on_device(self, batch):
+        """What a batch needs once on its device (uint8 images made float and normalised there, fields
+        named); the module applies it before its own layout (channels last). As it came by default.
+        Not Lightning's `on_after_batch_transfer`: a DataModule's hook would replace the module's."""
+        return batch
+
     def item_names(self, split: str) -> list[str] | None:
         """The name of each item of a test split (an image's path in the dataset), by its index in the
         split: the `image` column of per-image results. None where items have no names."""

@@ -160,7 +160,7 @@ class DoubleMNISTDataModule(InMemoryDataModule):
         fields = tuple(self.splits[name][field] for field in FIELDS)
         return (*fields, torch.arange(len(fields[0])))
 
-    def on_after_batch_transfer(self, batch, dataloader_idx: int) -> dict:
+    def batch_on_device(self, batch) -> dict:
         items = dict(zip((*FIELDS, "index"), batch, strict=True))
         items["image"] = ((items["image"].float() / 255.0 - MEAN) / STD).unsqueeze(1)
         return items

@@ -2,7 +2,7 @@
 
 `<root>/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`. Images stay
 uint8 in memory and are normalised per batch on the device
-(`on_after_batch_transfer`), so no PIL and no per-item transform runs.
+(`batch_on_device`), so no PIL and no per-item transform runs.
 
 Splits: a seeded `val_fraction` of the official train file is the validation
 split. `imbalanced=true` keeps every odd digit and a seeded 1/`imbalance_ratio`
@@ -179,6 +179,6 @@ class MNISTDataModule(InMemoryDataModule):
     def model_kwargs(self) -> dict:
         return {"num_classes": NUM_CLASSES, "class_prior": self.label_prior}
 
-    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+    def batch_on_device(self, batch):
         images, labels = batch
         return normalize(images), labels

@@ -13,7 +13,9 @@ background, and at thresholds >= 0 a non-finite pixel acts as the map's
 smallest finite value. The sweep over every threshold at once
 (threshold_sweep.py) follows the same rule.
 
-Connected components are labelled for the whole batch at once: every
+On a CPU the boxes come from a compiled kernel (box_kernel.py: runs and union-find, one pass per map);
+on other devices, and for maps with non-finite pixels, from the whole-tensor path below, with the same
+boxes. Connected components are labelled there for the whole batch at once: every
 foreground pixel starts with its own index as label; each round takes the
 smallest label in the 3x3 neighbourhood, hooks the roots of neighbouring
 labels together (scatter-min), and jumps pointers (label <- label[label]) until
@@ -30,6 +32,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from infocam_lit.maths.box_kernel import largest_component_boxes_cpu
 
 BACKGROUND = -1
 
@@ -178,6 +182,16 @@ def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
         >>> boxes_from_maps(maps, threshold=0.5)
         tensor([[2, 2, 4, 3]])
     """
+    if maps.device.type != "cpu" or 0 in maps.shape[1:]:
+        return boxes_by_propagation(maps, threshold)
+    boxes, flagged = largest_component_boxes_cpu(maps, threshold)  # compiled, box_kernel.py
+    if bool(flagged.any()):  # non-finite pixels or ranges: the torch path's exact rules
+        boxes[flagged] = boxes_by_propagation(maps[flagged], threshold)
+    return boxes
+
+
+def boxes_by_propagation(maps: torch.Tensor, threshold: float) -> torch.Tensor:
+    """boxes_from_maps by whole-tensor label propagation on any device (a GPU's path), the same boxes."""
     return largest_component_boxes(normalize_maps(maps) > threshold)
 
 

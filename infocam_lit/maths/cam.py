@@ -214,10 +214,13 @@ def upsampled_maps(features: torch.Tensor, weight: torch.Tensor, classes: torch.
     logits = logits.float() if logits is not None else None
     maps = {}
     corners = None if upsample == "nearest" else False  # nearest takes no align_corners
-    for name, (method, region_size) in variants.items():
-        small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits,
-                             region_padding)
-        maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=corners)[:, 0]
+    # in fp32 under mixed precision too: autocast would run the einsums and the region sum in bf16 / fp16,
+    # and the boxes of a threshold sweep in steps of 0.01 would move with the rounding
+    with torch.autocast(features.device.type, enabled=False):
+        for name, (method, region_size) in variants.items():
+            small = compute_maps(features, weight, classes, method, region_size, region_mode, plus_mode, logits,
+                                 region_padding)
+            maps[name] = F.interpolate(small[:, None], size=size, mode=upsample, align_corners=corners)[:, 0]
     return maps
 
 

@@ -14,6 +14,8 @@ iff k < level. So:
 4. The components at every threshold at once: one node per (basin, threshold) where the basin has pixels, an edge
    per touching pair and threshold below its saddle, labelled by min-label hooking and pointer jumping; a
    component's box is the union of its nodes' boxes.
+On a CPU the same steps run compiled, a pass over each map's pixels apiece (sweep_kernel.py, equal bit for bit);
+the whole-tensor form below is a GPU's path, and the CPU's for maps with non-finite pixels.
 Every step is a whole-tensor operation on the maps' device: no per-threshold loop, no copy to the host but the
 loops' convergence checks and the grid's spacing check (T numbers). Pathological maps (pure noise: thousands of
 basins per map) are split into smaller batches so that the node count stays bounded. On a CPU, allocating a large
@@ -29,6 +31,7 @@ from __future__ import annotations
 import torch
 
 from infocam_lit.maths.boxes import box_iou, extreme_3x3, normalize_finite
+from infocam_lit.maths.sweep_kernel import sweep_cpu
 
 NODE_BUDGET = 1 << 22  # (basin, threshold) nodes handled at once
 # On a CPU, images go through in chunks whose per-pixel arrays stay in cache (8: as fast as 4, about 5 %
@@ -43,6 +46,29 @@ def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torc
     (best IoU of any component's box per image and threshold (B, T), needs the GT; or None) and
     (the box of the largest component per image and threshold (B, T, 4), exactly boxes_from_maps':
     among equally large components the one whose first pixel comes first in raster order; or None)."""
+    if maps.device.type == "cpu" and 0 not in maps.shape and len(thresholds) > 0:
+        return _compiled_with_fallback(maps, thresholds, gt_boxes, gt_count, every_component, largest)
+    return sweep_by_basins(maps, thresholds, gt_boxes, gt_count, every_component, largest)
+
+
+def _compiled_with_fallback(maps, thresholds, gt_boxes, gt_count, every_component: bool, largest: bool):
+    """The compiled CPU sweep (sweep_kernel.py); the maps it leaves (non-finite pixels or ranges) by the
+    whole-tensor steps."""
+    best, boxes, flagged = sweep_cpu(maps, thresholds, gt_boxes, gt_count, every_component, largest)
+    if bool(flagged.any()):
+        rows = flagged.nonzero().squeeze(1)
+        rest = sweep_by_basins(maps[rows], thresholds, None if gt_boxes is None else gt_boxes[rows],
+                               None if gt_count is None else gt_count[rows], every_component, largest)
+        for result, part in zip((best, boxes), rest, strict=True):
+            if result is not None:
+                result[rows] = part
+    return best, boxes
+
+
+def sweep_by_basins(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torch.Tensor | None = None,
+                    gt_count: torch.Tensor | None = None, every_component: bool = True,
+                    largest: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """threshold_sweep by the whole-tensor steps above, on any device (a GPU's path): the same results."""
     batch = len(maps)
     if maps.device.type == "cpu" and batch > CPU_CHUNK:
         return _in_parts(maps, thresholds, gt_boxes, gt_count, every_component, largest, CPU_CHUNK)
@@ -75,7 +101,7 @@ def threshold_sweep(maps: torch.Tensor, thresholds: torch.Tensor, gt_boxes: torc
 
 def _in_parts(maps, thresholds, gt_boxes, gt_count, every_component: bool, largest: bool, size: int):
     """threshold_sweep on parts of `size` images, concatenated."""
-    parts = [threshold_sweep(maps[start:start + size], thresholds,
+    parts = [sweep_by_basins(maps[start:start + size], thresholds,
                              None if gt_boxes is None else gt_boxes[start:start + size],
                              None if gt_count is None else gt_count[start:start + size], every_component, largest)
              for start in range(0, len(maps), size)]

@@ -35,7 +35,17 @@ class ExperimentModule(pl.LightningModule):
         if enabled:
             self.to(memory_format=torch.channels_last)
 
+    def use_compiled_network(self, enabled: bool) -> None:
+        """model.compile: the network's forward through torch.compile, in place (nn.Module.compile), so a
+        checkpoint has the keys of an eager run and loads either way. The first batches pay the compilation."""
+        if enabled:
+            self.net.compile()
+
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        """The DataModule's own step on the device (ExperimentDataModule.batch_on_device), then the layout."""
+        datamodule = self._trainer.datamodule if self._trainer is not None else None
+        if isinstance(datamodule, ExperimentDataModule):
+            batch = datamodule.batch_on_device(batch)
         if self.channels_last:
             batch = apply_to_collection(batch, torch.Tensor, _nhwc)
         return batch

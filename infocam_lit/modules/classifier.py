@@ -43,7 +43,7 @@ class ClassifierModule(ExperimentModule):
     reference_kinds = ("mi", "accuracy")
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, channels_last: bool,
-                 num_classes: int, class_prior: list[float], input_dim: int | None = None):
+                 compile: bool, num_classes: int, class_prior: list[float], input_dim: int | None = None):
         super().__init__()
         # plain values whatever the caller passed (e.g. instantiate(cfg.model, ...) hands over DictConfigs)
         net, optimizer, scheduler, loss, class_prior = (to_plain(v) for v in (net, optimizer, scheduler, loss,
@@ -60,6 +60,7 @@ class ClassifierModule(ExperimentModule):
         self.val_accuracy = ClassAccuracy(num_classes)
         self._eval_metrics: dict[str, dict] = {}
         self.use_channels_last(channels_last)
+        self.use_compiled_network(compile)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

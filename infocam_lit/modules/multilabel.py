@@ -56,7 +56,7 @@ EXAMPLES_KEPT = 8
 class MultiLabelLocalizationModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, loss: dict, cam: dict, channels_last: bool,
-                 num_labels: int, label_prior: list[float], image_size: list[int]):
+                 compile: bool, num_labels: int, label_prior: list[float], image_size: list[int]):
         super().__init__()
         net, optimizer, scheduler, loss, cam, label_prior, image_size = (
             to_plain(v) for v in (net, optimizer, scheduler, loss, cam, label_prior, image_size))
@@ -75,6 +75,7 @@ class MultiLabelLocalizationModule(ExperimentModule):
         self.per_image = PerImageColumns(("predicted", *(f"{m}_{c}" for m in MAPS for c in ("iou", "pointing"))))
         self.pointing = nn.ModuleDict({name: HitsPerLabel(num_labels) for name in MAPS})
         self.use_channels_last(channels_last)
+        self.use_compiled_network(compile)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

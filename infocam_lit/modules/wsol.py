@@ -71,8 +71,8 @@ EXAMPLES_KEPT = 8  # test images kept for the figure grids
 class WSOLModule(ExperimentModule):
 
     def __init__(self, net: dict, optimizer: dict, scheduler: dict | None, new_layers_lr_mult: float, loss: dict,
-                 cam: dict, channels_last: bool, num_classes: int, class_prior: list[float], image_size: int,
-                 class_names: list[str] | None):
+                 cam: dict, channels_last: bool, compile: bool, num_classes: int, class_prior: list[float],
+                 image_size: int, class_names: list[str] | None):
         super().__init__()
         net, optimizer, scheduler, loss, cam, class_prior = (
             to_plain(v) for v in (net, optimizer, scheduler, loss, cam, class_prior))
@@ -85,6 +85,7 @@ class WSOLModule(ExperimentModule):
         # ground-truth boxes a crop cut away (data.eval_transform=legacy): said in the log, not hidden
         self.dropped_boxes = nn.ModuleDict({stage: SumMetric() for stage in ("val", "test")})
         self.use_channels_last(channels_last)
+        self.use_compiled_network(compile)
 
     def _stage_metrics(self, stage: str) -> nn.ModuleDict:
         metrics = {"classification": TopKAccuracy()}

@@ -5,18 +5,20 @@ callbacks and the trainer with its loggers."""
 from __future__ import annotations
 
 import inspect
+import logging
 from pathlib import Path
 
 import pytorch_lightning as pl
 from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.callbacks import Callback
+from pytorch_lightning.callbacks import Callback, ModelCheckpoint
 from pytorch_lightning.utilities import rank_zero_only
 
 from infocam_lit.data.base import ExperimentDataModule
 from infocam_lit.modules.base import ExperimentModule
 from infocam_lit.modules.hparams import to_plain
 from infocam_lit.run.artifacts import TestArtifact
+from infocam_lit.run.config_tree import config_tree
 from infocam_lit.run.errors import RunRefused
 from infocam_lit.run.loggers import build_loggers
 from infocam_lit.run.prepare import prepare_once_per_node
@@ -28,6 +30,7 @@ from infocam_lit.run.run_files import CONFIG_FILE
 from infocam_lit.run.run_key import run_name, run_tags
 from infocam_lit.run.run_record import read_checkpoint
 
+log = logging.getLogger(__name__)
 silence_known_noise()  # in one documented place (run/quiet.py); also when a test builds a trainer directly
 
 
@@ -44,6 +47,8 @@ def write_run_config(cfg: DictConfig) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
     write_environment(output_dir, environment())
+    if cfg.extras.print_config:
+        log.info("\n%s", config_tree(cfg, f"config ({output_dir / CONFIG_FILE})"))
 
 
 def build_data(cfg: DictConfig, stage: str) -> ExperimentDataModule:
@@ -125,5 +130,8 @@ def build_trainer(cfg: DictConfig, callbacks: list[Callback]) -> pl.Trainer:
     extra_callbacks, show_bar = progress_callbacks(cfg.trainer.enable_progress_bar)
     loggers = build_loggers(to_plain(cfg.get("logger")), output_dir, run_name(cfg),
                             {**to_plain(cfg), "env": environment()}, run_tags(cfg))
+    # no checkpoint callback configured (callbacks=none): no checkpoints, not Lightning's default one
+    checkpointing = any(isinstance(c, ModelCheckpoint) for c in callbacks)
     return instantiate_plain(cfg.trainer, callbacks=callbacks + extra_callbacks, logger=loggers,
-                             default_root_dir=output_dir, enable_progress_bar=show_bar)
+                             default_root_dir=output_dir, enable_progress_bar=show_bar,
+                             enable_checkpointing=checkpointing)

@@ -1,6 +1,6 @@
 """Experiment loggers from the `logger` config (each entry a `_target_` and its arguments): CSV in
 the run folder always, W&B through a thin wrapper that falls back to offline logging, TensorBoard's
-event files in the run folder."""
+event files in the run folder, MLflow runs in one store for all runs."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import secrets
 from pathlib import Path
 
 from hydra.utils import get_class
-from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
+from pytorch_lightning.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 log = logging.getLogger(__name__)
+
+MLFLOW_RUN_ID_FILE = "mlflow_run_id"
 
 
 def wandb_credentials_available() -> bool:
@@ -53,10 +55,40 @@ def build_loggers(logger_cfg: dict | None, output_dir: str, run_name: str, confi
         elif issubclass(cls, (CSVLogger, TensorBoardLogger)):
             # files in the run folder, <run folder>/<entry>/ (no version_N/: a resumed run appends there)
             arguments = {"save_dir": output_dir, "name": key, "version": "", **arguments}
-        loggers.append(cls(**arguments))
+        elif issubclass(cls, MLFlowLogger):
+            arguments = {"run_name": run_name, "tags": mlflow_tags(run_tags or {}),
+                         "run_id": _recorded(Path(output_dir) / MLFLOW_RUN_ID_FILE), **arguments}
+        logger = cls(**arguments)
+        if isinstance(logger, MLFlowLogger):
+            _record_mlflow_run(logger, Path(output_dir))
+        loggers.append(logger)
     if not any(isinstance(logger, CSVLogger) for logger in loggers):
         loggers.insert(0, CSVLogger(save_dir=output_dir, name="csv", version=""))
     return loggers
+
+
+def mlflow_tags(run_tags: dict) -> dict[str, str]:
+    """The W&B grouping and tags as MLflow's tags: `model=resnet50` becomes model: resnet50, and a user's
+    own tag (`ablation`) a tag with an empty value."""
+    tags = {"group": run_tags["group"]} if run_tags.get("group") else {}
+    for tag in run_tags.get("tags", []):
+        name, _, value = tag.partition("=")
+        tags[name] = value
+    return tags
+
+
+def _recorded(path: Path) -> str | None:
+    return path.read_text().strip() if path.is_file() else None
+
+
+@rank_zero_only
+def _record_mlflow_run(logger: MLFlowLogger, output_dir: Path) -> None:
+    """The MLflow run id of this run folder, kept in the folder, so that a resumed run (ckpt_path=last)
+    goes on logging into its MLflow run."""
+    path = output_dir / MLFLOW_RUN_ID_FILE
+    if not path.is_file():
+        output_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(logger.run_id + "\n")  # run_id creates the run in the store
 
 
 def accepted_arguments(cls: type) -> set[str] | None:
@@ -91,7 +123,8 @@ def _keyword_arguments_passed_on(klass: type) -> set[str] | None:
 
 
 # Logger classes whose packages are extras of infocam_lit: (the packages, any of which will do; the extra)
-LOGGER_EXTRAS = ((TensorBoardLogger, ("tensorboard", "tensorboardX"), "tensorboard"),)
+LOGGER_EXTRAS = ((TensorBoardLogger, ("tensorboard", "tensorboardX"), "tensorboard"),
+                 (MLFlowLogger, ("mlflow",), "mlflow"))
 
 
 def missing_package(cls: type) -> str | None:

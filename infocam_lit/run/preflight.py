@@ -1,5 +1,5 @@
 """The checks made before any work: every section's range checks, and what a schema cannot see (the
-optimiser and schedule built once, bf16 on this GPU, each logger's arguments)."""
+optimiser and schedule built once, bf16 on this GPU or CPU, each logger's arguments)."""
 
 from __future__ import annotations
 
@@ -104,17 +104,37 @@ def check_accelerator(trainer: DictConfig) -> None:
 
 
 def check_precision(trainer: DictConfig) -> None:
-    """bf16 (trainer=gpu and trainer=ddp's default) on a CUDA GPU without native bfloat16 (before
-    compute capability 8.0) would be emulated or refused mid-run: stop before any work instead."""
+    """bf16 on a CUDA GPU without native bfloat16 (before compute capability 8.0) would be emulated or refused
+    mid-run, and on a CPU without it emulated, slower than fp32: stop before any work instead."""
     import torch
 
     precision = str(trainer.get("precision"))
-    if (not precision.startswith("bf16") or str(trainer.get("accelerator")) not in ("gpu", "cuda", "auto")
-            or not torch.cuda.is_available() or torch.cuda.is_bf16_supported(including_emulation=False)):
+    if not precision.startswith("bf16"):
         return
-    raise ConfigError(f"trainer.precision={precision} needs a GPU with native bfloat16 (compute capability 8.0 or "
-                      f"newer: A100, H100, RTX 30xx and later); {torch.cuda.get_device_name()} has none. Use "
-                      "trainer.precision=16-mixed (float16 with loss scaling) or trainer.precision=32-true")
+    accelerator = str(trainer.get("accelerator"))
+    on_cuda = accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()
+    if on_cuda and not torch.cuda.is_bf16_supported(including_emulation=False):
+        raise ConfigError(f"trainer.precision={precision} needs a GPU with native bfloat16 (compute capability 8.0 "
+                          f"or newer: A100, H100, RTX 30xx and later); {torch.cuda.get_device_name()} has none. Use "
+                          "trainer.precision=16-mixed (float16 with loss scaling) or trainer.precision=32-true")
+    on_cpu = accelerator == "cpu" or (accelerator == "auto" and not on_cuda and not torch.backends.mps.is_available())
+    if on_cpu and not cpu_has_native_bf16():
+        raise ConfigError(f"trainer.precision={precision} on a CPU needs native bfloat16 (AVX512_BF16 or AMX on x86: "
+                          f"AMD Zen 4, Intel Cooper Lake and later); this CPU has none (torch reports "
+                          f"{torch.backends.cpu.get_cpu_capability()}), so bf16 would be emulated, slower than fp32. "
+                          "Use trainer.precision=32-true")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively, from the flags torch reads with cpuinfo: AVX512_BF16 or AMX
+    tiles on x86; on other CPUs (Arm), oneDNN's own check for bf16 instructions."""
+    import platform
+
+    import torch
+
+    if platform.machine().lower() in ("x86_64", "amd64", "i386", "i686"):
+        return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
 def check_optimizer(model: DictConfig) -> None:

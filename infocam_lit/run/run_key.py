@@ -5,7 +5,7 @@ name and its W&B tags.
 a sweep lives in `<sweep dir>/<key>`, so the same command finds the same folder
 again (to resume it, or to skip it when it has finished). Overrides that do not
 change results (where the data lies, devices, loggers and tags, checkpoints to
-resume, the value a search optimises, Hydra's own settings) never enter the key;
+resume, the value a search optimises, what the log prints, Hydra's own settings) never enter the key;
 nor does the experiment, which names the folder above, nor the sweep or search
 file, whose axes enter each job's key as its own overrides.
 """
@@ -22,7 +22,7 @@ from infocam_lit.modules.hparams import to_plain
 
 NOT_RESULT_KEYS = (
     "ckpt_path", "run_id", "sweep_id", "experiment", "sweep", "hparams_search", "optimized_metric", "logger", "tags",
-    "paths", "hydra",
+    "paths", "hydra", "extras",
     "trainer.devices", "trainer.num_nodes", "trainer.accelerator", "trainer.strategy", "trainer.enable_progress_bar",
     "data.root", "data.num_workers", "data.pin_memory",
 )

@@ -80,6 +80,6 @@ def test_batches_are_dicts_of_normalised_images():
     images, digits, _, _ = digits_like(30)
     dm = datamodule("double_mnist", batch_size=8)
     dm.splits = {"train": build_canvases(images, digits, 40, 0.7, torch.Generator().manual_seed(0))}
-    batch = dm.on_after_batch_transfer(next(iter(dm.train_dataloader())), 0)
+    batch = dm.batch_on_device(next(iter(dm.train_dataloader())))
     assert batch["image"].shape == (8, 1, 28, 56) and batch["labels"].shape == (8, 10)
     assert batch["boxes"].shape == (8, 2, 4) and batch["box_labels"].shape == (8, 2)

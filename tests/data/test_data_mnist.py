@@ -103,10 +103,10 @@ def test_normalize():
     assert out[0, 0, 0].tolist() == pytest.approx([-0.1307 / 0.3081, (1 - 0.1307) / 0.3081])
 
 
-def test_batches_are_normalised_after_transfer(mnist_root):
+def test_batches_are_normalised_on_the_device(mnist_root):
     dm = datamodule("mnist", root=str(mnist_root), batch_size=16)
     dm.setup()
-    images, labels = dm.on_after_batch_transfer(next(iter(dm.train_dataloader())), 0)
+    images, labels = dm.batch_on_device(next(iter(dm.train_dataloader())))
     assert images.shape == (16, 1, 28, 28) and images.dtype == torch.float32 and labels.dtype == torch.long
 
 

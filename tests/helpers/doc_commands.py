@@ -10,7 +10,7 @@ from tests.helpers.paths import ROOT
 
 DOC_FILES = ("README.md", "docs/USAGE.md", "docs/RESULTS.md", "docs/SPEED.md")
 # what a command may need that the test suite lacks, said as `# needs: GPU, real data; what it does`
-NEEDS = ("GPU", "real data", "runs")
+NEEDS = ("GPU", "bf16 CPU", "real data", "runs")
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 NEEDS_COMMENT = re.compile(r"^needs:\s*([^;]*)")
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from infocam_lit.maths.cam import compute_maps, region_sum
+from infocam_lit.maths.cam import compute_maps, region_sum, upsampled_maps
 
 # two channels on a 2x3 grid, three classes
 FEATURES = torch.tensor([[[[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]],
@@ -154,3 +154,17 @@ def test_legacy_refuses_a_padding_other_than_zeros():
         region_sum(torch.ones(1, 1, 4, 4), 3, "legacy", "replicate")
     with pytest.raises(ValueError, match="valid: zeros, replicate, reflect"):
         region_sum(torch.ones(1, 1, 4, 4), 3, "same", "circular")
+
+
+def test_maps_stay_fp32_under_mixed_precision():
+    """trainer.precision=bf16-mixed: the network runs in bf16, the maps (and so the boxes) in fp32, equal to
+    the maps of the same features outside autocast."""
+    torch.manual_seed(0)
+    features, weight, logits = torch.randn(2, 8, 4, 4), torch.randn(3, 8), torch.randn(2, 3)
+    variants = {"cam": ("cam", 1), "infocam": ("infocam", 2), "infocam_plus": ("infocam_plus", 2)}
+    arguments = (features, weight, torch.tensor([0, 2]), variants, (16, 16))
+    plain = upsampled_maps(*arguments, logits=logits)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = upsampled_maps(*arguments, logits=logits)
+    for name in variants:
+        assert mixed[name].dtype == torch.float32 and torch.equal(mixed[name], plain[name]), name

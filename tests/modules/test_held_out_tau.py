@@ -20,7 +20,8 @@ def one(gt: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
     module = MultiLabelLocalizationModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn", "in_channels": 1},
-                                          OPTIMIZER, None, loss_config("sigmoid"), CAM, False, 10, [0.1] * 10, [20, 20])
+                                          OPTIMIZER, None, loss_config("sigmoid"), CAM, False, False, 10, [0.1] * 10,
+                                          [20, 20])
     digit = torch.tensor([3])
     for name, (val_gt, test_gt) in {"cam": (CORE, RING), "infocam": (RING, RING)}.items():
         module.sweeps[name].update(*one(val_gt), digit, split="val")
@@ -38,7 +39,7 @@ def test_double_mnist_tau_is_chosen_on_validation_per_map_and_applied_to_test():
 
 def test_wsol_tau_is_chosen_on_the_validation_half_and_applied_to_the_test_half():
     module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, OPTIMIZER, None, 1.0,
-                        loss_config("softmax"), CAM, False, 3, [1 / 3] * 3, 20, None)
+                        loss_config("softmax"), CAM, False, False, 3, [1 / 3] * 3, 20, None)
     sweep = module.metrics["test"]["cam_sweep"]
     sweep.update(*one(CORE), split="val")
     sweep.update(*one(CORE), split="val")

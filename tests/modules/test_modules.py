@@ -1,5 +1,7 @@
 """LightningModules trained for real at small size, in-process."""
 
+import math
+
 import pytest
 import pytorch_lightning as pl
 import torch
@@ -48,7 +50,7 @@ def test_mine_learns_the_dependence(tmp_path):
 
 def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False,
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False, compile=False,
                              loss=loss_config("pc_softmax"), **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, limit_train_batches=3, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -63,7 +65,7 @@ def test_classifier_checkpoint_loads_with_weights_only(tmp_path):
 
 def test_classifier_test_metrics_per_split(tmp_path):
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None, channels_last=False,
+    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None, channels_last=False, compile=False,
                              loss=loss_config("softmax"), **dm.model_kwargs())
     trainer = quiet_trainer(tmp_path, max_epochs=1, enable_checkpointing=False)
     trainer.fit(model, datamodule=dm)
@@ -97,7 +99,7 @@ def test_epoch_values_are_logged_from_the_module_device(monkeypatch):
 def test_the_posthoc_adjustment_follows_loss_posthoc_tau(tmp_path, posthoc_tau):
     """argmax n - tau log pi: tau = 0 is the plain prediction; a huge tau always predicts the rarest class."""
     dm = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False,
+    model = ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False, compile=False,
                              loss=loss_config("softmax", posthoc_tau=posthoc_tau), **dm.model_kwargs())
     quiet_trainer(tmp_path).test(model, datamodule=dm, verbose=False)
     results = model.test_results
@@ -112,7 +114,7 @@ def test_channels_last_puts_weights_and_image_batches_in_nhwc_and_changes_no_out
 
     def wsol(channels_last: bool) -> WSOLModule:
         return WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, ADAM, None, 1.0, loss_config("softmax"),
-                          cam_config(region_size=1), channels_last, 3, [1 / 3] * 3, 20, None).eval()
+                          cam_config(region_size=1), channels_last, False, 3, [1 / 3] * 3, 20, None).eval()
 
     plain, nhwc = wsol(False), wsol(True)
     nhwc.load_state_dict(plain.state_dict())
@@ -149,7 +151,7 @@ def test_wsol_per_image_rows_need_image_indices(tmp_path, with_index):
 
     torch.manual_seed(0)
     module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, ADAM, None, 1.0, loss_config("softmax"),
-                        cam_config(region_size=3, threshold_step=0.1), False, 3, [1 / 3] * 3, 20, None)
+                        cam_config(region_size=3, threshold_step=0.1), False, False, 3, [1 / 3] * 3, 20, None)
     quiet_trainer(tmp_path).test(module, DataLoader(wsol_test_batches(with_index), batch_size=None), verbose=False)
     assert "test/cam_x_center/gt_known_loc" in module.test_results
     assert 0 <= module.test_results["test/class_weight_mean_ratio"] < 1
@@ -162,3 +164,65 @@ def test_wsol_per_image_rows_need_image_indices(tmp_path, with_index):
     for name in ("cam", "infocam", "infocam_plus", "center_gaussian", "cam_x_center", "full_image"):
         hits = (table[f"{name}_iou"] >= 0.5).double().mean().item()
         assert hits == pytest.approx(module.test_results[f"test/{name}/gt_known_loc"], abs=1e-12)
+
+
+class _FirstBatch(pl.Callback):
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        self.batch = batch
+
+
+def test_a_datamodule_that_prepares_batches_on_the_device_keeps_the_modules_layout(tmp_path):
+    """MNIST normalises its uint8 batches on the device; the module then puts them in channels last.
+    (A DataModule's own on_after_batch_transfer would replace the module's, and the layout would be lost.)"""
+    from tests.helpers.fixture_data import make_mnist
+
+    make_mnist(tmp_path / "mnist", n_train=300, n_test=100, gz=False)
+    dm = datamodule("mnist", root=str(tmp_path / "mnist"), batch_size=16)
+    model = ClassifierModule(net={"_target_": "infocam_lit.nets.mnist_cnn.mnist_cnn"}, optimizer=ADAM,
+                             scheduler=None, channels_last=True, compile=False, loss=loss_config("softmax"),
+                             **dm.model_kwargs())
+    seen = _FirstBatch()
+    quiet_trainer(tmp_path, max_epochs=1, limit_train_batches=1, limit_val_batches=0, enable_checkpointing=False,
+                  callbacks=[seen]).fit(model, datamodule=dm)
+    images, labels = seen.batch
+    assert images.dtype == torch.float32 and images.min() < 0  # normalised by the DataModule
+    assert images.is_contiguous(memory_format=torch.channels_last) and labels.dtype == torch.long
+
+
+def test_compile_keeps_the_checkpoint_keys_and_the_outputs():
+    def classifier(compile: bool) -> ClassifierModule:
+        torch.manual_seed(0)
+        return ClassifierModule(net=mlp_net([8]), optimizer=ADAM, scheduler=None, channels_last=False,
+                                compile=compile, loss=loss_config("softmax"), num_classes=3,
+                                class_prior=[1 / 3] * 3, input_dim=2).eval()
+
+    eager, compiled = classifier(False), classifier(True)
+    assert compiled.net._compiled_call_impl is not None and eager.net._compiled_call_impl is None
+    assert list(compiled.state_dict()) == list(eager.state_dict())  # no `_orig_mod.` in the keys
+    x = torch.randn(5, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), eager(x))
+
+
+def test_bf16_mixed_on_a_cpu_trains_and_tests_with_fp32_maps(tmp_path):
+    """trainer.precision=bf16-mixed on a CPU: the network under bf16 autocast, the maps that make the boxes in
+    fp32 (torch emulates bf16 where the CPU lacks it, so this runs on any CPU; the run's own check refuses
+    such CPUs for speed, not for correctness)."""
+    from torch.utils.data import DataLoader
+
+    from infocam_lit.modules.wsol import WSOLModule
+
+    torch.manual_seed(0)
+    module = WSOLModule({"_target_": "infocam_lit.nets.wsol.small_gap_cnn"}, ADAM, None, 1.0, loss_config("softmax"),
+                        cam_config(region_size=3, threshold_step=0.1), True, False, 3, [1 / 3] * 3, 20, None)
+    logits_dtypes, map_dtypes = set(), set()
+    module.net.fc.register_forward_hook(lambda _, __, output: logits_dtypes.add(output.dtype))
+    boxes = module._boxes
+    module._boxes = lambda maps: map_dtypes.update(m.dtype for m in maps.values()) or boxes(maps)
+    batches = DataLoader(wsol_test_batches(True), batch_size=None)
+    trainer = quiet_trainer(tmp_path, precision="bf16-mixed", max_epochs=1, enable_checkpointing=False)
+    trainer.fit(module, train_dataloaders=batches)
+    trainer.test(module, batches, verbose=False)
+    assert logits_dtypes == {torch.bfloat16} and map_dtypes == {torch.float32}
+    assert all(math.isfinite(v) for v in module.test_results.values())
+    assert 0 <= module.test_results["test/cam/gt_known_loc"] <= 1

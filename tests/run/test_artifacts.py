@@ -22,7 +22,7 @@ def mlp_net(hidden_sizes: list[int]) -> dict:
 def test_trainer_test_from_python_writes_the_run_artifacts(tmp_path, capsys):
     pl.seed_everything(0)
     data = datamodule("gmm", dim=2, imbalanced=True, seed=0)
-    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None, channels_last=False,
+    model = ClassifierModule(net=mlp_net([16]), optimizer=ADAM, scheduler=None, channels_last=False, compile=False,
                              loss=loss_config("pc_softmax"), **data.model_kwargs())
     curve = MICurve()
     trainer = pl.Trainer(accelerator="cpu", max_epochs=3, limit_train_batches=5, logger=False,

@@ -7,6 +7,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import OmegaConf
 from omegaconf.errors import ValidationError
 
+from infocam_lit.run import preflight
 from infocam_lit.run.preflight import validate_config
 from infocam_lit.run.schema import ConfigError
 from tests.helpers.compose import CONF, compose_train
@@ -341,9 +342,36 @@ def test_gpu_trainers_default_to_bf16_and_a_gpu_without_it_names_16_mixed(monkey
                                           r"Tesla V100-SXM2-16GB has none\. Use trainer.precision=16-mixed"):
         validate_config(compose_train("trainer=gpu"))
     validate_config(compose_train("trainer=gpu", "trainer.precision=16-mixed"))
-    validate_config(compose_train("trainer=cpu", "trainer.precision=bf16-mixed"))  # CPU autocast: no GPU asked
+    monkeypatch.setattr(preflight, "cpu_has_native_bf16", lambda: True)
+    validate_config(compose_train("trainer=cpu", "trainer.precision=bf16-mixed"))  # the CPU's own check only
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     validate_config(compose_train("trainer=ddp"))
+
+
+@pytest.mark.parametrize("overrides", [("trainer=cpu",), ("trainer.accelerator=auto",), ("trainer=ddp_cpu",)])
+def test_bf16_on_a_cpu_without_native_bf16_is_refused_in_one_line(monkeypatch, overrides):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(preflight, "cpu_has_native_bf16", lambda: False)
+    cfg = compose_train(*overrides, "trainer.precision=bf16-mixed")
+    with pytest.raises(ConfigError, match=r"^trainer.precision=bf16-mixed on a CPU needs native bfloat16 \(AVX512_BF16 "
+                                          r"or AMX on x86.*Use trainer.precision=32-true$"):
+        validate_config(cfg)
+    monkeypatch.setattr(preflight, "cpu_has_native_bf16", lambda: True)
+    validate_config(cfg)
+
+
+def test_native_bf16_is_read_from_the_flags_torch_reports(monkeypatch):
+    import platform
+
+    import torch
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    for bf16, amx, expected in ((False, False, False), (True, False, True), (False, True, True)):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda bf16=bf16: bf16)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda amx=amx: amx)
+        assert preflight.cpu_has_native_bf16() is expected
 
 
 @pytest.mark.parametrize(("override", "line"), [
@@ -390,6 +418,8 @@ def test_tags_must_be_a_list_of_words(override):
     ("logger=tensorboard", ["csv", "tensorboard"]),
     ("logger=[wandb,tensorboard]", ["csv", "wandb", "tensorboard"]),
     ("logger=[csv,tensorboard]", ["csv", "tensorboard"]),
+    ("logger=mlflow", ["csv", "mlflow"]),
+    ("logger=[wandb,mlflow]", ["csv", "wandb", "mlflow"]),
     ("+logger.tb._target_=pytorch_lightning.loggers.TensorBoardLogger", ["csv", "wandb", "tb"]),
 ])
 def test_several_loggers_compose(override, entries):
@@ -411,16 +441,19 @@ def test_a_wrong_tensorboard_entry_names_the_valid_ones(override, message):
         validate_config(cfg)
 
 
-def test_tensorboard_without_its_package_names_the_extra(monkeypatch):
+@pytest.mark.parametrize(("logger", "absent", "extra"), [
+    ("tensorboard", ("tensorboard", "tensorboardX"), "tensorboard"),
+    ("mlflow", ("mlflow",), "mlflow"),
+])
+def test_a_logger_without_its_package_names_the_extra(monkeypatch, logger, absent, extra):
     import importlib.util
 
     real = importlib.util.find_spec
-    absent = ("tensorboard", "tensorboardX")
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in absent else real(name, *a))
     with pytest.raises(ConfigError) as info:
-        validate_config(compose_train("logger=[wandb,tensorboard]"))
-    assert str(info.value) == ('logger.tensorboard needs the tensorboard package, which is not installed: '
-                               'pip install "infocam_lit[tensorboard]" (make install includes it)')
+        validate_config(compose_train(f"logger=[wandb,{logger}]"))
+    assert str(info.value) == (f'logger.{logger} needs the {absent[0]} package, which is not installed: '
+                               f'pip install "infocam_lit[{extra}]" (make install includes it)')
 
 
 def test_tags_change_no_result_so_no_folder_name():

@@ -192,6 +192,25 @@ def test_tensorboard_beside_csv_and_user_tags(tmp_path):
     assert "tags:\n- ablation\n- lr\n" in (tmp_path / "config.yaml").read_text()
 
 
+def test_mlflow_logs_into_the_run_folder_and_a_resumed_run_goes_on_in_its_run(tmp_path):
+    from mlflow import MlflowClient
+
+    run = (*TINY[1:], "logger=mlflow", "tags=[ablation]", "callbacks.early_stopping=null")
+    run_entry("train.py", tmp_path, *run)
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")  # the default store: in the run folder
+    (logged,) = client.search_runs([client.get_experiment_by_name("mi_gmm").experiment_id])
+    assert logged.info.run_id == (tmp_path / "mlflow_run_id").read_text().strip()
+    assert logged.data.metrics["test/mi"] == pytest.approx(read_metrics(tmp_path)["test/mi"], rel=1e-6)
+    assert logged.data.tags["experiment"] == "mi_gmm" and "ablation" in logged.data.tags
+    assert (tmp_path / "csv" / "metrics.csv").is_file()
+
+    (tmp_path / "metrics.json").unlink()  # as if it had been killed before the end
+    run_entry("train.py", tmp_path, *run, "trainer.max_epochs=3", "ckpt_path=last")
+    (resumed,) = client.search_runs([logged.info.experiment_id])
+    assert resumed.info.run_id == logged.info.run_id
+    assert len(client.get_metric_history(resumed.info.run_id, "val/loss")) == 3  # one per epoch, in one run
+
+
 def test_tensorboard_without_its_package_stops_with_the_pip_line(tmp_path):
     """As on a machine without the [tensorboard] extra: Python finds neither tensorboard nor tensorboardX."""
     (tmp_path / "site").mkdir()

@@ -60,6 +60,7 @@ class ImageModuleConfig(TrainedModuleConfig):
     """A module whose network is chosen by the model file (model.net: a schema of schema/net)."""
     net: Any = MISSING
     channels_last: bool = False  # weights and image batches in NHWC memory (GPU mixed precision; no effect on 2-D data)
+    compile: bool = False  # the network's forward through torch.compile (training and classification; slower start)
 
 
 @dataclass
