@@ -1,6 +1,6 @@
 """Experiment loggers from the `logger` config (each entry a `_target_` and its arguments): CSV in
 the run folder always, W&B through a thin wrapper that falls back to offline logging, TensorBoard's
-event files in the run folder, MLflow runs in one store for all runs."""
+event files in the run folder, MLflow runs (a store in the run folder by default)."""
 
 from __future__ import annotations
 
