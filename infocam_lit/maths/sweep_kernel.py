@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from infocam_lit.maths.box_kernel import _cut, _range
+from infocam_lit.maths.box_kernel import _cut, _range, _root
 
 DENSE_PAIRS = 1 << 22  # the largest table of all basin pairs (n_basins ** 2); more basins sort their pairs
 LOWEST = np.int64(-(2**63))
@@ -250,7 +250,7 @@ def _components(nodes, edges, n_basins, top, width, gt, gt_count, best_iou, boxe
             node = b * (top + 1) + current
             if count[node] == 0:
                 continue
-            root = _find(parent, b)
+            root = _root(parent, b)
             if not alive[root] and stats[root, 0] == 0:  # the basin's peak level: a new component
                 alive[root] = True
                 live[n_live] = root
@@ -260,7 +260,7 @@ def _components(nodes, edges, n_basins, top, width, gt, gt_count, best_iou, boxe
                     last[node] // width)
             best = _larger(root, best, stats, alive) if largest else best
         for i in range(begin[current], begin[current] + counted[current]):
-            root = _union(parent, stats, alive, _find(parent, pair_a[i]), _find(parent, pair_b[i]))
+            root = _union(parent, stats, alive, _root(parent, pair_a[i]), _root(parent, pair_b[i]))
             best = _larger(root, best, stats, alive) if largest else best
         if largest:
             boxes[current - 1] = stats[best, 2:]
@@ -274,14 +274,6 @@ def _extend(stats, count, first, x0, y0, x1, y1):
     stats[0] += count
     stats[1], stats[2], stats[3] = min(stats[1], first), min(stats[2], x0), min(stats[3], y0)
     stats[4], stats[5] = max(stats[4], x1), max(stats[5], y1)
-
-
-@njit(cache=True, nogil=True)
-def _find(parent, i):
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]  # path halving
-        i = parent[i]
-    return i
 
 
 @njit(cache=True, nogil=True)
